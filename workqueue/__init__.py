@@ -1,0 +1,1 @@
+"""Infusion-center revenue-cycle work queues."""
