@@ -1,0 +1,50 @@
+"""Configuration classes; the only module that reads ``os.environ``.
+
+Every setting has a default that works on one laptop: a SQLite file under ``var/`` and, when
+``REDIS_URL`` is unset, an embedded Redis started by the run command.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("WORKQUEUE_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Production-shaped defaults, overridden by environment variables."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'workqueue.db'}")
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Idle session timeout (HIPAA automatic log-off); refreshed on every request.
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 15)
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    # Claims on items not touched for this long go back to the pool.
+    CLAIM_IDLE_HOURS = _int("CLAIM_IDLE_HOURS", 4)
+    WORKLIST_PAGE_SIZE = _int("WORKLIST_PAGE_SIZE", 50)
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _int("SMTP_PORT", 25)
+    SMTP_FROM = os.environ.get("SMTP_FROM", "workqueue@localhost")
+    SQL_ECHO = os.environ.get("SQL_ECHO", "0") == "1"
+    WTF_CSRF_TIME_LIMIT = None
+    TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: same database engines, CSRF on, fast hashing."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://")
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    PASSWORD_HASH_FAST = True

@@ -1,0 +1,101 @@
+"""Engine and session factory, the per-request session, and commit-then-release of side effects.
+
+Services only ``flush``; the edge (a view, a job envelope, a CLI command) calls :func:`commit`,
+which commits and only then runs the callbacks registered with :func:`after_commit` (enqueueing
+jobs, sending mail). A rollback discards them, so no job ever runs for work that was not saved.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+_EXTENSION = "workqueue.db"
+_AFTER_COMMIT = "after_commit"
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """Build an engine; SQLite gets foreign keys, WAL and a busy timeout so writers queue."""
+    if url.startswith("sqlite"):
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, echo=echo, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if url not in ("sqlite://", "sqlite:///:memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_app(app: Flask, engine: Engine | None = None) -> None:
+    """Attach an engine and session factory to the app and close sessions at teardown."""
+    engine = engine or make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    app.extensions[_EXTENSION] = factory
+    app.teardown_appcontext(_close_session)
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker:
+    return (app or current_app).extensions[_EXTENSION]
+
+
+def engine_of(app: Flask | None = None) -> Engine:
+    return session_factory(app).kw["bind"]
+
+
+def get_session() -> Session:
+    """The session of the current app context (one per request or job), opened on first use."""
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.info.pop(_AFTER_COMMIT, None)
+        session.close()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``session`` has committed; dropped if it rolls back."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def commit(session: Session) -> None:
+    """Commit, then release the side effects deferred during the transaction."""
+    session.commit()
+    callbacks = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        callback()
+
+
+def rollback(session: Session) -> None:
+    """Roll back and forget the deferred side effects."""
+    session.info.pop(_AFTER_COMMIT, None)
+    session.rollback()
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session for a job or a CLI command: commit on success, roll back on error, close."""
+    session = session_factory(app)()
+    try:
+        yield session
+        commit(session)
+    except BaseException:
+        rollback(session)
+        raise
+    finally:
+        session.close()

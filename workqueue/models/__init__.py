@@ -1,0 +1,70 @@
+"""SQLAlchemy models, one module per area; import from here."""
+
+from workqueue.models.base import Base, utcnow
+from workqueue.models.claims import (
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    Denial,
+    DenialCategory,
+    DenialDecision,
+    DenialOutcome,
+)
+from workqueue.models.clinical import (
+    Administration,
+    Authorization,
+    AuthorizationStatus,
+    CareSetting,
+    InfusionVisit,
+    TherapyOrder,
+    VisitStatus,
+)
+from workqueue.models.patients import Coverage, EligibilityStatus, Patient, Provider
+from workqueue.models.payers import Payer, PayerAppealLevel, PayerType
+from workqueue.models.people import Skill, SkillKind, Team, User
+from workqueue.models.work import (
+    Activity,
+    ActivityKind,
+    AssignmentStrategy,
+    AuditEvent,
+    Queue,
+    WorkItem,
+    queue_members,
+)
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "Administration",
+    "AssignmentStrategy",
+    "AuditEvent",
+    "Authorization",
+    "AuthorizationStatus",
+    "Base",
+    "CareSetting",
+    "Claim",
+    "ClaimLine",
+    "ClaimStatus",
+    "Coverage",
+    "Denial",
+    "DenialCategory",
+    "DenialDecision",
+    "DenialOutcome",
+    "EligibilityStatus",
+    "InfusionVisit",
+    "Patient",
+    "Payer",
+    "PayerAppealLevel",
+    "PayerType",
+    "Provider",
+    "Queue",
+    "Skill",
+    "SkillKind",
+    "Team",
+    "TherapyOrder",
+    "User",
+    "VisitStatus",
+    "WorkItem",
+    "queue_members",
+    "utcnow",
+]
