@@ -1,0 +1,330 @@
+"""Streaming X12 5010 reader: delimiters from each ISA, segments out, envelopes checked.
+
+The reader knows nothing about transaction sets; it turns a byte or text stream into
+`Segment` objects and guarantees that what it yields sits in a well-formed
+ISA/GS/ST ... SE/GE/IEA envelope with matching control numbers and counts. Anything
+else raises `X12Error` — the only exception this module lets out — naming the
+segment's position in the file (1-based, counting every segment of every interchange).
+
+Memory stays flat: the stream is read in chunks and only the unfinished tail of the
+last chunk is kept between reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, TextIO
+
+CHUNK_SIZE = 1 << 16
+
+# ISA is fixed length in the standard (106 characters with its terminator), but files
+# from small payers sometimes pad an element wrongly; we locate ISA16 by counting
+# element separators instead of trusting offsets, and look no further than this.
+_ISA_MAX_LENGTH = 200
+_ISA_ELEMENT_COUNT = 16
+_SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
+_CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
+# Whitespace we tolerate around segments: line breaks between segments, and a stray
+# byte-order mark or spaces before the first ISA.
+_BETWEEN_SEGMENTS = "\r\n"
+_LEADING_JUNK = "\r\n \t\ufeff\x00"
+
+
+class X12Error(Exception):
+    """A file that cannot be read as X12: bad envelope, delimiters, counts or bytes.
+
+    ``segment`` is the 1-based position of the offending segment in the file (0 when
+    the problem is before the first segment, e.g. an empty file).
+    """
+
+    def __init__(self, segment: int, message: str) -> None:
+        super().__init__(f"segment {segment}: {message}")
+        self.segment = segment
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four separators of one interchange, read from its ISA."""
+
+    element: str
+    component: str
+    segment: str
+    repetition: str | None = None
+
+
+class Segment:
+    """One segment: its id is ``elements[0]``; elements are numbered as in the guides.
+
+    Missing trailing elements read as ``""`` so callers can ask for ``CLP07`` without
+    first checking the length of a segment that stopped at ``CLP05``.
+    """
+
+    __slots__ = ("position", "elements", "delimiters")
+
+    def __init__(self, position: int, elements: list[str], delimiters: Delimiters) -> None:
+        self.position = position
+        self.elements = elements
+        self.delimiters = delimiters
+
+    @property
+    def id(self) -> str:
+        return self.elements[0]
+
+    def __getitem__(self, index: int) -> str:
+        elements = self.elements
+        return elements[index] if index < len(elements) else ""
+
+    def __len__(self) -> int:
+        return len(self.elements)
+
+    def components(self, index: int) -> list[str]:
+        """Split a composite element (e.g. ``SVC01`` ``HC:J1745:JW``) into its parts."""
+        value = self[index]
+        return value.split(self.delimiters.component) if value else []
+
+    def __repr__(self) -> str:
+        return f"Segment({self.position}, {self.delimiters.element.join(self.elements)!r})"
+
+
+def read_segments(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
+                  chunk_size: int = CHUNK_SIZE) -> Iterator[Segment]:
+    """Yield every segment of an X12 file, checking envelopes as it goes.
+
+    ``stream`` is a binary or text file object (anything with ``read``) or an iterable
+    of chunks. Bytes are decoded as Latin-1 so that no byte sequence can fail to decode;
+    X12's character sets are ASCII subsets, so nothing valid is changed by that.
+
+    :raise X12Error: on anything that is not a well-formed 5010 envelope.
+    """
+    return _check_envelopes(_tokenize(_chunks(stream, chunk_size)))
+
+
+def _chunks(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
+            chunk_size: int) -> Iterator[str]:
+    read = getattr(stream, "read", None)
+    source: Iterable[bytes | str] = iter(lambda: read(chunk_size), None) if read else stream
+    try:
+        for chunk in source:
+            if not chunk:
+                return
+            if isinstance(chunk, bytes | bytearray):
+                yield chunk.decode("latin-1")
+            elif isinstance(chunk, str):
+                yield chunk
+            else:
+                raise X12Error(0, f"stream gave {type(chunk).__name__}, not bytes or text")
+    except UnicodeDecodeError as exc:
+        # A text stream opened with a strict encoding: the bytes are not text at all.
+        raise X12Error(0, f"file is not text in the stream's encoding ({exc.reason})") from None
+    except OSError as exc:
+        raise X12Error(0, f"file could not be read ({exc.strerror or exc})") from None
+
+
+def _parse_isa(buffer: str, position: int) -> tuple[list[str], Delimiters, int]:
+    """Read delimiters and elements of the ISA at the start of ``buffer``.
+
+    Returns the ISA elements, the delimiters and the length consumed (terminator
+    included).
+    """
+    if not buffer.startswith("ISA"):
+        found = buffer[:3].encode("unicode_escape").decode("ascii")
+        raise X12Error(position, f"expected an ISA interchange header, found {found!r}")
+    if len(buffer) < 4:
+        raise X12Error(position, "file ends inside the ISA header")
+    element = buffer[3]
+    index = 3
+    for _ in range(_ISA_ELEMENT_COUNT - 1):
+        index = buffer.find(element, index + 1, _ISA_MAX_LENGTH)
+        if index < 0:
+            raise X12Error(position, "ISA header is truncated or does not have 16 elements")
+    # After the 16th separator: ISA16 (one character), then the segment terminator.
+    if len(buffer) < index + 3:
+        raise X12Error(position, "file ends inside the ISA header")
+    component = buffer[index + 1]
+    terminator = buffer[index + 2]
+    elements = buffer[:index + 1].split(element)
+    elements[-1] = component
+    repetition_field = elements[11]
+    # In 5010 ISA11 is the repetition separator; 4010 files carry the standards id "U".
+    repetition = repetition_field if len(repetition_field) == 1 and not (
+        repetition_field.isalnum()) else None
+    separators = [element, component, terminator] + ([repetition] if repetition else [])
+    if len(set(separators)) != len(separators):
+        raise X12Error(position, "ISA delimiters are not all different "
+                       f"(element {element!r}, component {component!r}, "
+                       f"segment {terminator!r}, repetition {repetition!r})")
+    if any(ch.isalnum() or ch == " " for ch in separators):
+        raise X12Error(position, f"ISA delimiters must not be letters, digits or spaces "
+                       f"(element {element!r}, component {component!r}, "
+                       f"segment {terminator!r})")
+    delimiters = Delimiters(element=element, component=component, segment=terminator,
+                            repetition=repetition)
+    return elements, delimiters, index + 3
+
+
+def _tokenize(chunks: Iterator[str]) -> Iterator[Segment]:
+    """Split chunks into segments; each interchange brings its own delimiters."""
+    buffer = ""
+    position = 0
+    at_eof = False
+
+    def fill(minimum: int) -> None:
+        nonlocal buffer, at_eof
+        while len(buffer) < minimum and not at_eof:
+            chunk = next(chunks, None)
+            if chunk is None:
+                at_eof = True
+            else:
+                buffer += chunk
+
+    while True:
+        # Between interchanges: expect an ISA (or the end of the file).
+        fill(_ISA_MAX_LENGTH)
+        buffer = buffer.lstrip(_LEADING_JUNK)
+        fill(_ISA_MAX_LENGTH)
+        if not buffer:
+            if position == 0:
+                raise X12Error(0, "file is empty: no ISA interchange header")
+            return
+        position += 1
+        elements, delimiters, consumed = _parse_isa(buffer, position)
+        yield Segment(position, elements, delimiters)
+        buffer = buffer[consumed:]
+        terminator = delimiters.segment
+        separator = delimiters.element
+        in_interchange = True
+        while in_interchange:
+            pieces = buffer.split(terminator)
+            buffer = pieces.pop()
+            for index, piece in enumerate(pieces):
+                piece = piece.strip(_BETWEEN_SEGMENTS)
+                if not piece:
+                    continue
+                position += 1
+                fields = piece.split(separator)
+                segment_id = fields[0]
+                if not _SEGMENT_ID.fullmatch(segment_id):
+                    shown = segment_id[:10].encode("unicode_escape").decode("ascii")
+                    raise X12Error(position, f"{shown!r} is not a segment id (two or three "
+                                   "capital letters or digits); the file is damaged or its "
+                                   "delimiters are wrong")
+                yield Segment(position, fields, delimiters)
+                if segment_id == "IEA":
+                    # The next interchange may use other delimiters: re-read from here.
+                    buffer = terminator.join(pieces[index + 1:] + [buffer])
+                    in_interchange = False
+                    break
+            else:
+                if at_eof:
+                    tail = buffer.strip(_LEADING_JUNK)
+                    if tail:
+                        shown = tail[:20].encode("unicode_escape").decode("ascii")
+                        raise X12Error(position + 1, f"file ends inside a segment ({shown!r} "
+                                       f"has no {terminator!r} terminator); truncated file?")
+                    raise X12Error(position, "file ends before the interchange's IEA trailer; "
+                                   "truncated file?")
+                chunk = next(chunks, None)
+                if chunk is None:
+                    at_eof = True
+                else:
+                    buffer += chunk
+
+
+def _count(segment: Segment, index: int, name: str) -> int:
+    value = segment[index]
+    if not value.isdigit() or not value.isascii():
+        raise X12Error(segment.position, f"{name} {value!r} is not a count")
+    return int(value)
+
+
+def _control(segment: Segment, index: int, name: str) -> str:
+    value = segment[index].strip()
+    if not _CONTROL_NUMBER.fullmatch(value):
+        raise X12Error(segment.position, f"{name} {value!r} is not a control number")
+    return value.lstrip("0") or "0"
+
+
+def _check_envelopes(segments: Iterator[Segment]) -> Iterator[Segment]:
+    """Enforce nesting, control numbers and counts of ISA/GS/ST and their trailers."""
+    isa: Segment | None = None
+    gs: Segment | None = None
+    st: Segment | None = None
+    group_count = transaction_count = segment_count = 0
+    last_position = 0
+    for segment in segments:
+        last_position = segment.position
+        segment_id = segment.id
+        if st is not None:
+            segment_count += 1
+            if segment_id == "SE":
+                if _count(segment, 1, "SE01") != segment_count:
+                    raise X12Error(segment.position, f"SE01 says {segment[1]} segments but "
+                                   f"transaction {st[2]} has {segment_count} (ST to SE)")
+                if segment[2].strip() != st[2].strip():
+                    raise X12Error(segment.position, f"SE02 {segment[2]!r} does not match "
+                                   f"ST02 {st[2]!r} at segment {st.position}")
+                st = None
+            elif segment_id in ("ST", "GS", "GE", "ISA", "IEA"):
+                raise X12Error(segment.position, f"{segment_id} inside transaction {st[2]!r} "
+                               f"(started at segment {st.position}): missing SE")
+            yield segment
+            continue
+        if segment_id == "ISA":
+            if isa is not None:
+                raise X12Error(segment.position, "ISA inside an interchange: missing IEA")
+            if segment[12] not in ("00501", "00401"):
+                raise X12Error(segment.position, f"ISA12 version {segment[12]!r} is not "
+                               "00501 (5010)")
+            _control(segment, 13, "ISA13")
+            isa, group_count = segment, 0
+        elif segment_id == "IEA":
+            if isa is None:
+                raise X12Error(segment.position, "IEA without ISA")
+            if gs is not None:
+                raise X12Error(segment.position, f"IEA inside group {gs[6]!r}: missing GE")
+            if _count(segment, 1, "IEA01") != group_count:
+                raise X12Error(segment.position, f"IEA01 says {segment[1]} groups but the "
+                               f"interchange has {group_count}")
+            if _control(segment, 2, "IEA02") != _control(isa, 13, "ISA13"):
+                raise X12Error(segment.position, f"IEA02 {segment[2]!r} does not match "
+                               f"ISA13 {isa[13]!r}")
+            isa = None
+        elif segment_id == "GS":
+            if isa is None:
+                raise X12Error(segment.position, "GS outside an interchange")
+            if gs is not None:
+                raise X12Error(segment.position, "GS inside a group: missing GE")
+            _control(segment, 6, "GS06")
+            gs, transaction_count = segment, 0
+            group_count += 1
+        elif segment_id == "GE":
+            if gs is None:
+                raise X12Error(segment.position, "GE without GS")
+            if _count(segment, 1, "GE01") != transaction_count:
+                raise X12Error(segment.position, f"GE01 says {segment[1]} transactions but "
+                               f"group {gs[6]!r} has {transaction_count}")
+            if _control(segment, 2, "GE02") != _control(gs, 6, "GS06"):
+                raise X12Error(segment.position, f"GE02 {segment[2]!r} does not match "
+                               f"GS06 {gs[6]!r}")
+            gs = None
+        elif segment_id == "ST":
+            if gs is None:
+                raise X12Error(segment.position, "ST outside a functional group")
+            if not segment[2].strip():
+                raise X12Error(segment.position, "ST02 control number is empty")
+            st, segment_count = segment, 1
+            transaction_count += 1
+        elif segment_id == "TA1" and isa is not None and gs is None:
+            pass  # interchange acknowledgment: legal between ISA and the first GS
+        else:
+            where = "a group" if gs is not None else "an interchange" if isa else "any envelope"
+            raise X12Error(segment.position, f"{segment_id} segment outside a transaction set "
+                           f"(inside {where})")
+        yield segment
+    if st is not None or gs is not None or isa is not None:
+        open_ = "transaction (missing SE)" if st else "group (missing GE)" if gs else \
+            "interchange (missing IEA)"
+        raise X12Error(last_position, f"file ends inside a {open_}; truncated file?")

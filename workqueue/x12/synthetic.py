@@ -1,0 +1,289 @@
+"""Synthetic 835 files: fake payers and patients, real infusion codes, balanced money.
+
+Used by tests, the parsing benchmark and (later) the demo seed. Nothing here is real
+PHI: names come from short made-up lists, member ids and claim numbers are generated.
+Every file balances (line, claim and check rules of DOMAIN.md §4.2) and its envelope
+counts are right, so a test that wants a broken file breaks one thing on purpose.
+
+`write_835` streams segments to a text file so a 100 MB file costs no memory; it
+returns a `SyntheticSummary` with the totals a reader must find.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TextIO
+
+SCENARIOS = ("paid", "partial", "denied_claim", "denied_line", "reversal", "member_not_found")
+_CENTS = Decimal("0.01")
+_PAYERS = (("NORTHWIND HEALTH PLAN", "NWHP01"), ("BLUE HERON MUTUAL", "BHM552"),
+           ("CASCADIA CARE INSURANCE", "CCI908"), ("MERIDIAN STATE MEDICAID", "MSM100"))
+_PAYEE = ("RIVERBEND INFUSION CENTER", "1234567893")  # format-valid test NPI (DOMAIN §10.1)
+_LAST = ("TESTPATIENT", "SAMPLE", "EXAMPLE", "DEMOSON", "FICTIVA", "MOCKLEY", "PLACEHOLD",
+         "SYNTHE", "NOTREAL", "FAKEWOOD")
+_FIRST = ("ALEX", "JORDAN", "CASEY", "RILEY", "MORGAN", "TAYLOR", "JAMIE", "AVERY", "QUINN",
+          "DREW")
+# (code, modifiers, units, unit price) — infusion encounters from DOMAIN.md §1.5.
+_ENCOUNTERS: tuple[tuple[tuple[str, str, int, str], ...], ...] = (
+    (("96413", "", 1, "310.00"), ("96415", "", 3, "68.00"), ("96375", "", 2, "55.00"),
+     ("J9312", "JZ", 72, "98.40")),
+    (("96365", "", 1, "215.00"), ("96366", "", 1, "62.00"), ("J1745", "JZ", 42, "121.15")),
+    (("96365", "", 1, "215.00"), ("96366", "", 1, "62.00"), ("J1756", "JZ", 300, "0.85")),
+    (("96372", "", 1, "48.00"), ("J0897", "JZ", 60, "33.75")),
+    (("96377", "", 1, "90.00"), ("J2506", "", 12, "412.00")),
+    (("96360", "", 1, "160.00"), ("96361", "", 1, "44.00")),
+    (("96365", "", 1, "215.00"), ("J2350", "JZ", 600, "27.10")),
+)
+# (group, CARC, RARC or "") for whole-claim and single-line denials.
+_CLAIM_DENIALS = (("CO", "197", "N54"), ("CO", "50", "N115"), ("CO", "16", "M127"),
+                  ("CO", "29", ""), ("CO", "204", "N130"), ("CO", "B7", ""))
+_LINE_DENIALS = (("CO", "97", "N122"), ("CO", "198", "N362"), ("CO", "151", "N640"),
+                 ("CO", "4", "N657"), ("CO", "18", "N522"))
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticFormat:
+    """Delimiters and line breaks of the file written."""
+
+    element: str = "*"
+    component: str = ":"
+    segment: str = "~"
+    repetition: str = "^"
+    line_break: str = "\n"
+
+
+@dataclass(slots=True)
+class SyntheticSummary:
+    """What a correct reader must find in the written file."""
+
+    interchanges: int = 0
+    transactions: int = 0
+    claims: int = 0
+    lines: int = 0
+    total_charge: Decimal = Decimal(0)
+    total_paid: Decimal = Decimal(0)
+    total_payments: Decimal = Decimal(0)
+    provider_adjustments: int = 0
+    scenarios: dict[str, int] = field(default_factory=dict)
+
+
+def build_835(**options: object) -> str:
+    """Return a synthetic 835 as text; same options as `write_835`."""
+    out = io.StringIO()
+    write_835(out, **options)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENARIOS,
+              seed: int = 835, transactions: int = 1, interchanges: int = 1,
+              plb: bool = False, fmt: SyntheticFormat = SyntheticFormat(),
+              today: date = date(2026, 11, 27)) -> SyntheticSummary:
+    """Write a synthetic 835 file and return its totals.
+
+    :param claims: claims per transaction (a reversal scenario adds its corrected claim).
+    :param scenarios: cycled over the claims in order; see `SCENARIOS`.
+    :param transactions: ST/SE sets per interchange (one GS per interchange).
+    :param plb: add provider-level adjustments (interest paid, overpayment recovery).
+    """
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown or not scenarios:
+        raise ValueError(f"unknown scenarios {sorted(unknown)}; use {SCENARIOS}")
+    rng = random.Random(seed)
+    summary = SyntheticSummary()
+    for interchange in range(1, interchanges + 1):
+        _write_interchange(out, rng, summary, interchange, claims, scenarios, transactions,
+                           plb, fmt, today)
+    return summary
+
+
+def _write_interchange(out: TextIO, rng: random.Random, summary: SyntheticSummary,
+                       number: int, claims: int, scenarios: Sequence[str], transactions: int,
+                       plb: bool, fmt: SyntheticFormat, today: date) -> None:
+    e, end = fmt.element, fmt.segment + fmt.line_break
+    control = f"{number:09d}"
+    isa = e.join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "PAYERSENDER".ljust(15), "ZZ",
+                  "RIVERBENDRCV".ljust(15), today.strftime("%y%m%d"), "0930", fmt.repetition,
+                  "00501", control, "0", "T", fmt.component])
+    out.write(isa + end)
+    out.write(e.join(["GS", "HP", "PAYERSENDER", "RIVERBENDRCV", today.strftime("%Y%m%d"),
+                      "0930", str(number), "X", "005010X221A1"]) + end)
+    for index in range(1, transactions + 1):
+        segments = list(_transaction(rng, summary, f"{index:04d}", claims, scenarios, plb, fmt,
+                                     today))
+        out.write(end.join(segments) + end)
+        summary.transactions += 1
+    out.write(e.join(["GE", str(transactions), str(number)]) + end)
+    out.write(e.join(["IEA", "1", control]) + end)
+    summary.interchanges += 1
+
+
+def _money(value: Decimal) -> str:
+    """X12 style: no trailing zeros beyond what is needed, e.g. 150, 150.5, 0."""
+    text = f"{value.quantize(_CENTS):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, claims: int,
+                 scenarios: Sequence[str], plb: bool, fmt: SyntheticFormat,
+                 today: date) -> Iterator[str]:
+    e, c = fmt.element, fmt.component
+    payer_name, payer_id = rng.choice(_PAYERS)
+    body: list[str] = []
+    paid_total = Decimal(0)
+    for number in range(claims):
+        scenario = scenarios[number % len(scenarios)]
+        summary.scenarios[scenario] = summary.scenarios.get(scenario, 0) + 1
+        body.append(e.join(["LX", str(number + 1)]))
+        for claim_segments, charge, paid, lines in _claims_for(rng, scenario, e, c, today):
+            body.extend(claim_segments)
+            paid_total += paid
+            summary.claims += 1
+            summary.lines += lines
+            summary.total_charge += charge
+            summary.total_paid += paid
+    plb_segments: list[str] = []
+    plb_total = Decimal(0)
+    if plb:
+        interest = Decimal(rng.randint(100, 2500)) / 100
+        recovery = min(Decimal(rng.randint(1000, 9000)) / 100, paid_total / 2).quantize(_CENTS)
+        pairs = [(f"L6{c}INT{control}", -interest)]
+        if recovery > 0:
+            pairs.append((f"WO{c}OVR{rng.randint(100000, 999999)}", recovery))
+        fields = ["PLB", _PAYEE[1], f"{today.year}1231"]
+        for reason, amount in pairs:
+            fields += [reason, _money(amount)]
+            plb_total += amount
+            summary.provider_adjustments += 1
+        plb_segments.append(e.join(fields))
+    amount = paid_total - plb_total
+    summary.total_payments += amount
+    handling, method = ("I", "ACH") if amount > 0 else ("H", "NON")
+    trace = f"{rng.randint(10**9, 10**10 - 1)}"
+    pay_date = today - timedelta(days=rng.randint(0, 5))
+    bpr = ["BPR", handling, _money(amount), "C", method]
+    bpr += (["CCP", "01", "999999992", "DA", "123456", "1512345678", "", "01", "999988880",
+             "DA", "98765"] if method == "ACH" else [""] * 11)
+    bpr.append(pay_date.strftime("%Y%m%d"))
+    header = [e.join(["ST", "835", control, "005010X221A1"]), e.join(bpr),
+              e.join(["TRN", "1", trace, "1" + payer_id.ljust(9, "0")[:9]]),
+              e.join(["DTM", "405", today.strftime("%Y%m%d")]),
+              e.join(["N1", "PR", payer_name]), e.join(["N3", "100 EXAMPLE WAY"]),
+              e.join(["N4", "SPRINGFIELD", "ZZ", "00000"]),
+              e.join(["PER", "BL", "PROVIDER SERVICES", "TE", "8005550100"]),
+              e.join(["N1", "PE", _PAYEE[0], "XX", _PAYEE[1]]),
+              e.join(["REF", "TJ", "999999999"])]
+    segments = header + body + plb_segments
+    yield from segments
+    yield e.join(["SE", str(len(segments) + 1), control])
+
+
+def _claims_for(rng: random.Random, scenario: str, e: str, c: str,
+                today: date) -> Iterator[tuple[list[str], Decimal, Decimal, int]]:
+    encounter = rng.choice(_ENCOUNTERS)
+    claim_id = f"RIV{rng.randint(10**7, 10**8 - 1)}"
+    icn = f"{rng.randint(10**12, 10**13 - 1)}"
+    patient = (rng.choice(_LAST), rng.choice(_FIRST), f"ZZ{rng.randint(10**8, 10**9 - 1)}")
+    service = today - timedelta(days=rng.randint(20, 120))
+    if scenario == "reversal":
+        original = _claim(rng, "paid", encounter, claim_id, icn, patient, service, e, c,
+                          negate=True)
+        yield original
+        corrected_icn = f"{rng.randint(10**12, 10**13 - 1)}"
+        yield _claim(rng, "partial", encounter, claim_id, corrected_icn, patient, service, e,
+                     c, negate=False)
+        return
+    yield _claim(rng, scenario, encounter, claim_id, icn, patient, service, e, c, negate=False)
+
+
+def _claim(rng: random.Random, scenario: str,
+           encounter: tuple[tuple[str, str, int, str], ...], claim_id: str, icn: str,
+           patient: tuple[str, str, str], service: date, e: str, c: str,
+           negate: bool) -> tuple[list[str], Decimal, Decimal, int]:
+    sign = Decimal(-1) if negate else Decimal(1)
+    claim_cas: list[str] = []
+    line_segments: list[str] = []
+    charge_total = paid_total = pr_total = Decimal(0)
+    claim_denial = scenario in ("denied_claim", "member_not_found")
+    denied_line = rng.randrange(len(encounter)) if scenario == "denied_line" else -1
+    partial_line = len(encounter) - 1 if scenario == "partial" else -1
+    claim_reason = rng.choice(_CLAIM_DENIALS)
+    for index, (code, modifier, units, price) in enumerate(encounter):
+        charge = (Decimal(price) * units).quantize(_CENTS)
+        adjustments: list[tuple[str, str, Decimal, int | None]] = []
+        remark = ""
+        paid_units = units
+        allowed: Decimal | None = None
+        if scenario == "member_not_found":
+            # The payer could not find the member: no line was adjudicated.
+            charge_total += charge
+            continue
+        if claim_denial:
+            group, reason, _ = claim_reason
+            adjustments.append((group, reason, charge, None))
+            paid = Decimal(0)
+        elif index == denied_line:
+            group, reason, remark = rng.choice(_LINE_DENIALS)
+            adjustments.append((group, reason, charge, None))
+            paid = Decimal(0)
+        else:
+            if index == partial_line and units > 1:
+                paid_units = units - max(1, units // 4)
+                cut = (Decimal(price) * (units - paid_units)).quantize(_CENTS)
+                adjustments.append(("CO", "151", cut, units - paid_units))
+                remark = "N362"
+                billable = charge - cut
+            else:
+                billable = charge
+            allowed = (billable * Decimal("0.62")).quantize(_CENTS, ROUND_HALF_UP)
+            coinsurance = (allowed * Decimal("0.20")).quantize(_CENTS, ROUND_HALF_UP)
+            adjustments.append(("CO", "45", billable - allowed, None))
+            adjustments.append(("PR", "2", coinsurance, None))
+            pr_total += coinsurance
+            paid = allowed - coinsurance
+        svc = ["SVC", c.join(["HC", code] + ([modifier] if modifier else [])),
+               _money(sign * charge), _money(sign * paid), "", str(paid_units)]
+        if paid_units != units:
+            svc += ["", str(units)]
+        line_segments.append(e.join(svc))
+        line_segments.append(e.join(["DTM", "472", service.strftime("%Y%m%d")]))
+        by_group: dict[str, list[str]] = {}
+        for group, reason, amount, quantity in adjustments:
+            by_group.setdefault(group, []).extend(
+                [reason, _money(sign * amount), "" if quantity is None else str(quantity)])
+        for group, triplets in by_group.items():
+            while triplets and not triplets[-1]:
+                triplets.pop()
+            line_segments.append(e.join(["CAS", group] + triplets))
+        line_segments.append(e.join(["REF", "6R", f"{claim_id}-{index + 1}"]))
+        if allowed is not None:
+            line_segments.append(e.join(["AMT", "B6", _money(sign * allowed)]))
+        if remark:
+            line_segments.append(e.join(["LQ", "HE", remark]))
+        charge_total += charge
+        paid_total += paid
+    status = "1"
+    moa: list[str] = []
+    if scenario == "member_not_found":
+        status = "4"
+        claim_cas.append(e.join(["CAS", "CO", "31", _money(sign * charge_total)]))
+    elif claim_denial and claim_reason[2]:
+        moa = [e.join(["MOA", "", "", claim_reason[2]])]
+    if negate:
+        status = "22"
+    clp = ["CLP", claim_id, status, _money(sign * charge_total), _money(sign * paid_total),
+           _money(sign * pr_total) if pr_total else "", "12", icn, "11", "1"]
+    while clp and not clp[-1]:
+        clp.pop()
+    segments = [e.join(clp)] + claim_cas + [
+        e.join(["NM1", "QC", "1", patient[0], patient[1], "", "", "", "MI", patient[2]]),
+        e.join(["NM1", "82", "2", "RIVERBEND INFUSION CENTER", "", "", "", "", "XX",
+                _PAYEE[1]]),
+    ] + moa + [e.join(["DTM", "050", (service + timedelta(days=3)).strftime("%Y%m%d")])]
+    segments += line_segments
+    lines = 0 if scenario == "member_not_found" else len(encounter)
+    return segments, sign * charge_total, sign * paid_total, lines
