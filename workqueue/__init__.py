@@ -1,1 +1,27 @@
-"""Infusion-center revenue-cycle work queues."""
+"""Infusion-center revenue-cycle work queues. ``create_app`` is the only entry point."""
+
+from flask import Flask
+
+from workqueue.config import PROJECT_ROOT, Config
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the Flask app; nothing runs at import time."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    from workqueue import db, security
+    from workqueue.views import register_blueprints
+
+    db.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    return app

@@ -27,12 +27,21 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            # We emit BEGIN ourselves (below); pysqlite's own deferred BEGIN would let two
+            # transactions read the same row and then race to write it.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             if url not in ("sqlite://", "sqlite:///:memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):
+            # Take the write lock at the start: SQLite has no row locks and silently ignores
+            # FOR UPDATE, so serializing transactions is how claims stay exclusive here.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

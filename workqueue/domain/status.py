@@ -6,6 +6,8 @@ Every status change in the product goes through :func:`check_transition`, called
 
 from enum import StrEnum
 
+from workqueue.domain.errors import DomainError
+
 
 class WorkItemKind(StrEnum):
     PRIOR_AUTH = "prior_auth"
@@ -130,18 +132,22 @@ FOLLOW_UPS: dict[tuple[WorkItemKind, WorkItemStatus], str] = {
 }
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(DomainError):
     """A status change the kind's table does not allow."""
+
+    code = "invalid_transition"
+    status = 409
 
     def __init__(self, kind: WorkItemKind, current: WorkItemStatus, target: str):
         self.kind = WorkItemKind(kind)
         self.current = WorkItemStatus(current)
         self.target = target
-        self.allowed = sorted(allowed_targets(kind, current))
+        self.allowed = sorted(s.value for s in allowed_targets(kind, current))
         allowed = ", ".join(self.allowed) or "none (the item is finished)"
         super().__init__(
             f"A {self.kind.value} item cannot go from {self.current.value} to {target}; "
-            f"allowed: {allowed}."
+            f"allowed: {allowed}.",
+            {"from": self.current.value, "to": target, "allowed": self.allowed},
         )
 
 

@@ -1,0 +1,200 @@
+"""Read-only selects: queue filters, the worklist (filter, sort, page), counts for boards.
+
+Every list query loads what a row shows in a fixed number of statements, whatever the page
+size (no N+1): related rows come through ``joinedload`` on many-to-one links.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from workqueue.domain.rules import bucket_bounds
+from workqueue.models import Payer, Queue, User, WorkItem
+
+SORTABLE = {
+    "priority": WorkItem.priority_score,
+    "due": WorkItem.due_on,
+    "deadline": WorkItem.deadline_on,
+    "amount": WorkItem.amount,
+    "created": WorkItem.created_at,
+    "status": WorkItem.status,
+    "kind": WorkItem.kind,
+    "service_date": WorkItem.service_date,
+    "id": WorkItem.id,
+}
+DEFAULT_DIRECTION = {"priority": "desc", "amount": "desc"}
+MAX_PAGE_SIZE = 200
+
+
+def queue_conditions(queue: Queue) -> list[ColumnElement[bool]]:
+    """The SQL conditions that make an open item part of ``queue``."""
+    conditions: list[ColumnElement[bool]] = [WorkItem.is_open.is_(True)]
+    if queue.kinds:
+        conditions.append(WorkItem.kind.in_(queue.kinds))
+    if queue.payer_ids:
+        conditions.append(WorkItem.payer_id.in_(queue.payer_ids))
+    if queue.categories:
+        conditions.append(WorkItem.category.in_(queue.categories))
+    return conditions
+
+
+def available_conditions(today: date) -> list[ColumnElement[bool]]:
+    """Not pended past today: the item is on the active list."""
+    return [or_(WorkItem.pended_until.is_(None), WorkItem.pended_until <= today)]
+
+
+def item_in_queue(item: WorkItem, queue: Queue) -> bool:
+    """The Python twin of :func:`queue_conditions` for one loaded item."""
+    return (
+        item.is_open
+        and (not queue.kinds or item.kind in queue.kinds)
+        and (not queue.payer_ids or item.payer_id in queue.payer_ids)
+        and (not queue.categories or item.category in queue.categories)
+    )
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    """What a worklist shows; every field optional. ``assignee`` is a user id, "none" or None."""
+
+    queue: Queue | None = None
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    payer_ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    assignee: int | str | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    aging_bucket: str | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    pended: bool | None = False  # False: active only; True: only pended; None: both
+    include_closed: bool = False
+    patient_id: int | None = None
+    sort: str = "priority"
+    direction: str | None = None
+    page: int = 1
+    per_page: int = 50
+    ids: tuple[int, ...] = field(default=())
+
+    def with_page(self, page: int) -> "WorklistFilter":
+        return replace(self, page=page)
+
+
+def _conditions(f: WorklistFilter, today: date) -> list[ColumnElement[bool]]:
+    cond: list[ColumnElement[bool]] = []
+    if f.queue is not None:
+        cond += queue_conditions(f.queue)
+    elif not f.include_closed:
+        cond.append(WorkItem.is_open.is_(True))
+    if f.kinds:
+        cond.append(WorkItem.kind.in_(f.kinds))
+    if f.statuses:
+        cond.append(WorkItem.status.in_(f.statuses))
+    if f.payer_ids:
+        cond.append(WorkItem.payer_id.in_(f.payer_ids))
+    if f.categories:
+        cond.append(WorkItem.category.in_(f.categories))
+    if f.assignee == "none":
+        cond.append(WorkItem.assignee_id.is_(None))
+    elif f.assignee is not None:
+        cond.append(WorkItem.assignee_id == int(f.assignee))
+    if f.due_before is not None:
+        cond.append(WorkItem.due_on <= f.due_before)
+    if f.due_after is not None:
+        cond.append(WorkItem.due_on >= f.due_after)
+    if f.aging_bucket:
+        low, high = bucket_bounds(f.aging_bucket)
+        cond.append(WorkItem.service_date <= today - timedelta(days=low))
+        if high is not None:
+            cond.append(WorkItem.service_date >= today - timedelta(days=high))
+    if f.amount_min is not None:
+        cond.append(WorkItem.amount >= f.amount_min)
+    if f.amount_max is not None:
+        cond.append(WorkItem.amount <= f.amount_max)
+    if f.pended is False:
+        cond += available_conditions(today)
+    elif f.pended is True:
+        cond.append(WorkItem.pended_until > today)
+    if f.patient_id is not None:
+        cond.append(WorkItem.patient_id == f.patient_id)
+    if f.ids:
+        cond.append(WorkItem.id.in_(f.ids))
+    return cond or [WorkItem.id.isnot(None)]
+
+
+def _order_by(f: WorklistFilter):
+    column = SORTABLE.get(f.sort, WorkItem.priority_score)
+    direction = f.direction or DEFAULT_DIRECTION.get(f.sort, "asc")
+    if direction == "desc":
+        return [column.desc(), WorkItem.id.desc()]
+    return [column.asc(), WorkItem.id.asc()]
+
+
+def worklist_select(f: WorklistFilter, today: date) -> Select:
+    """The page of items (with payer, assignee and patient loaded in the same statement)."""
+    per_page = max(1, min(f.per_page, MAX_PAGE_SIZE))
+    return (
+        select(WorkItem)
+        .where(and_(*_conditions(f, today)))
+        .options(
+            joinedload(WorkItem.payer),
+            joinedload(WorkItem.assignee),
+            joinedload(WorkItem.patient),
+        )
+        .order_by(*_order_by(f))
+        .limit(per_page)
+        .offset((max(f.page, 1) - 1) * per_page)
+    )
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    items: list[WorkItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def worklist(session: Session, f: WorklistFilter, today: date) -> WorklistPage:
+    """One page of a worklist and the total count matching its filters (two statements)."""
+    items = list(session.scalars(worklist_select(f, today)).unique())
+    total = session.scalar(
+        select(func.count()).select_from(WorkItem).where(and_(*_conditions(f, today)))
+    )
+    return WorklistPage(items, total or 0, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)))
+
+
+def queues_for_user(session: Session, user: User) -> list[Queue]:
+    """Active queues the user is a member of (supervisors and admins see all)."""
+    stmt = select(Queue).where(Queue.is_active.is_(True)).order_by(Queue.name)
+    if str(user.role) not in ("supervisor", "admin"):
+        stmt = stmt.where(Queue.members.any(User.id == user.id))
+    return list(session.scalars(stmt))
+
+
+def open_counts_by_queue(session: Session, queues: list[Queue], today: date) -> dict[int, dict]:
+    """Open, unassigned and overdue counts per queue: one grouped count per queue."""
+    counts: dict[int, dict] = {}
+    for queue in queues:
+        cond = queue_conditions(queue) + available_conditions(today)
+        row = session.execute(
+            select(
+                func.count(),
+                func.count().filter(WorkItem.assignee_id.is_(None)),
+                func.count().filter(WorkItem.due_on < today),
+            ).where(and_(*cond))
+        ).one()
+        counts[queue.id] = {"open": row[0], "unassigned": row[1], "overdue": row[2]}
+    return counts
+
+
+def payers_by_id(session: Session) -> dict[int, Payer]:
+    return {p.id: p for p in session.scalars(select(Payer).order_by(Payer.name))}

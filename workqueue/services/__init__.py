@@ -1,0 +1,1 @@
+"""Services: verb-named functions that change state. They flush; the caller commits."""

@@ -1,0 +1,248 @@
+"""Who works what: assign, bulk assign, release, get next (atomic claim), idle release, routing.
+
+Get next is one conditional UPDATE whose subquery picks the best available item. PostgreSQL
+adds ``FOR UPDATE SKIP LOCKED`` so concurrent claimers skip each other's rows instead of
+waiting; SQLite ignores that clause but runs every write transaction ``BEGIN IMMEDIATE`` (see
+db.py), so the statement is serialized and its ``assignee_id IS NULL`` guard still holds.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from workqueue.domain.errors import NotPermitted, ValidationFailed
+from workqueue.domain.roles import WORKABLE_KINDS, Permission, Role, can_work_kind, has_permission
+from workqueue.models import (
+    ActivityKind,
+    AssignmentStrategy,
+    Queue,
+    SkillKind,
+    User,
+    WorkItem,
+)
+from workqueue.queries import available_conditions, item_in_queue, queue_conditions
+from workqueue.services import audit
+from workqueue.services.audit import Actor
+from workqueue.services.work_items import _log, check_version
+
+
+def _check_assignee(session: Session, item: WorkItem, assignee_id: int) -> User:
+    user = session.get(User, assignee_id)
+    if user is None or not user.is_active:
+        raise ValidationFailed(f"User {assignee_id} does not exist or is inactive.",
+                               {"assignee_id": "unknown"})
+    if not can_work_kind(user.role, item.kind):
+        raise ValidationFailed(
+            f"{user.display_name} ({user.role}) cannot work {item.kind} items.",
+            {"assignee_id": "role cannot work this kind"},
+        )
+    return user
+
+
+def assign_work_item(
+    session: Session,
+    item: WorkItem,
+    assignee_id: int,
+    actor: Actor,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+) -> WorkItem:
+    """Give an item to a person. Supervisors assign anyone; others may only take it themselves.
+
+    :raise NotPermitted, ValidationFailed, StaleVersion
+    """
+    check_version(item, expected_version)
+    if actor.role is not None and not has_permission(actor.role, Permission.ASSIGN):
+        if assignee_id != actor.user_id:
+            raise NotPermitted("Only a supervisor can assign items to someone else.")
+        if item.assignee_id not in (None, actor.user_id):
+            raise NotPermitted("This item is already assigned to someone else.")
+    if not item.is_open:
+        raise ValidationFailed("A closed item cannot be assigned.", {"assignee_id": "closed"})
+    user = _check_assignee(session, item, assignee_id)
+    if item.assignee_id == user.id:
+        return item
+    previous = item.assignee_id
+    item.assignee_id = user.id
+    item.claimed_at = None  # an assignment is not a claim: it is not released when idle
+    _log(session, item, ActivityKind.ASSIGNMENT, actor, now, f"Assigned to {user.display_name}.",
+         data={"from": previous, "to": user.id})
+    audit.record(session, actor, "update", "work_item", item.id, now=now,
+                 patient_id=item.patient_id, context=f"assign {previous}->{user.id}")
+    session.flush()
+    return item
+
+
+def bulk_assign(
+    session: Session, item_ids: list[int], assignee_id: int, actor: Actor, now: datetime
+) -> dict:
+    """Assign many items at once; items that cannot be assigned are reported, not failed.
+
+    :raise NotPermitted: the actor is not a supervisor.
+    """
+    if actor.role is not None and not has_permission(actor.role, Permission.ASSIGN):
+        raise NotPermitted("Only a supervisor can bulk-assign.")
+    ids = sorted({int(i) for i in item_ids})
+    items = session.scalars(
+        select(WorkItem).where(WorkItem.id.in_(ids)).order_by(WorkItem.id).with_for_update()
+    ).all()
+    found = {item.id for item in items}
+    assigned: list[int] = []
+    skipped: dict[int, str] = {i: "not found" for i in ids if i not in found}
+    for item in items:
+        try:
+            assign_work_item(session, item, assignee_id, actor, now)
+            assigned.append(item.id)
+        except ValidationFailed as error:
+            skipped[item.id] = error.message
+    return {"assigned": assigned, "skipped": skipped}
+
+
+def release_work_item(session: Session, item: WorkItem, actor: Actor, now: datetime,
+                      reason: str = "Released to the pool.") -> WorkItem:
+    """Put an item back in the pool (its assignee, a supervisor, or the idle sweep)."""
+    if (actor.role is not None and item.assignee_id != actor.user_id
+            and not has_permission(actor.role, Permission.ASSIGN)):
+        raise NotPermitted("Only the assignee or a supervisor can release this item.")
+    if item.assignee_id is None:
+        return item
+    previous = item.assignee_id
+    item.assignee_id = None
+    item.claimed_at = None
+    _log(session, item, ActivityKind.ASSIGNMENT, actor, now, reason,
+         data={"from": previous, "to": None})
+    audit.record(session, actor, "update", "work_item", item.id, now=now,
+                 patient_id=item.patient_id, context="release")
+    session.flush()
+    return item
+
+
+def claim_next(session: Session, user: User, queue: Queue, actor: Actor,
+               now: datetime) -> WorkItem | None:
+    """Atomically claim the highest-priority available item of ``queue`` for ``user``.
+
+    Two users calling this at the same instant never get the same item. Returns None when the
+    queue has nothing left that the user may work.
+
+    :raise NotPermitted: the user may not work this queue.
+    """
+    role = Role(user.role)
+    if role not in (Role.SUPERVISOR, Role.ADMIN) and user.id not in {m.id for m in queue.members}:
+        raise NotPermitted(f"You are not a member of the queue {queue.name!r}.")
+    kinds = WORKABLE_KINDS[role]
+    table = WorkItem.__table__
+    candidate = (
+        select(WorkItem.id)
+        .where(
+            and_(
+                *queue_conditions(queue),
+                *available_conditions(now.date()),
+                WorkItem.assignee_id.is_(None),
+                WorkItem.kind.in_([k.value for k in kinds]),
+            )
+        )
+        .order_by(WorkItem.priority_score.desc(), WorkItem.id.desc())
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed_id = session.execute(
+        update(table)
+        .where(table.c.id == candidate, table.c.assignee_id.is_(None))
+        .values(assignee_id=user.id, claimed_at=now, last_touched_at=now, updated_at=now,
+                version=table.c.version + 1)
+        .returning(table.c.id)
+    ).scalar()
+    if claimed_id is None:
+        return None
+    item = session.get(WorkItem, claimed_id, populate_existing=True)
+    _log(session, item, ActivityKind.ASSIGNMENT, actor, now, f"Claimed by {user.display_name}.",
+         data={"from": None, "to": user.id, "claim": True})
+    audit.record(session, actor, "update", "work_item", item.id, now=now,
+                 patient_id=item.patient_id, context=f"get next {queue.slug}")
+    session.flush()
+    return item
+
+
+def release_idle_claims(session: Session, now: datetime, idle_hours: int) -> list[int]:
+    """Put claims nobody touched for ``idle_hours`` back in the pool; ids released."""
+    cutoff = now - timedelta(hours=idle_hours)
+    items = session.scalars(
+        select(WorkItem)
+        .where(
+            WorkItem.is_open.is_(True),
+            WorkItem.claimed_at.is_not(None),
+            WorkItem.assignee_id.is_not(None),
+            WorkItem.last_touched_at < cutoff,
+        )
+        .order_by(WorkItem.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for item in items:
+        release_work_item(session, item, Actor.system(), now,
+                          f"Released: untouched for more than {idle_hours} hours.")
+    return [item.id for item in items]
+
+
+def _skill_values(item: WorkItem) -> set[tuple[str, str]]:
+    values = {(SkillKind.WORK_KIND.value, str(item.kind))}
+    if item.payer_id is not None:
+        values.add((SkillKind.PAYER.value, str(item.payer_id)))
+    if item.category:
+        values.add((SkillKind.DENIAL_CATEGORY.value, item.category))
+        values.add((SkillKind.DRUG_FAMILY.value, item.category))
+    return values
+
+
+def _open_load(session: Session, user_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(WorkItem.assignee_id, func.count())
+        .where(WorkItem.assignee_id.in_(user_ids), WorkItem.is_open.is_(True))
+        .group_by(WorkItem.assignee_id)
+    ).all()
+    load = dict.fromkeys(user_ids, 0)
+    load.update({uid: count for uid, count in rows})
+    return load
+
+
+def pick_assignee(session: Session, queue: Queue, item: WorkItem) -> User | None:
+    """The member the queue's rule routes ``item`` to, or None (manual queue, nobody fits)."""
+    if queue.strategy == AssignmentStrategy.MANUAL:
+        return None
+    members = [m for m in queue.members if m.is_active and can_work_kind(m.role, item.kind)]
+    if queue.is_skill_matched:
+        wanted = _skill_values(item)
+        members = [m for m in members
+                   if any((str(s.kind), s.value) in wanted for s in m.skills
+                          if s.kind != SkillKind.WORK_KIND)]
+    if not members:
+        return None
+    if queue.strategy == AssignmentStrategy.LEAST_LOADED:
+        load = _open_load(session, [m.id for m in members])
+        return min(members, key=lambda m: (load[m.id], m.id))
+    after = [m for m in members if queue.last_assigned_user_id is None
+             or m.id > queue.last_assigned_user_id]
+    return (after or members)[0]
+
+
+def auto_assign_item(session: Session, item: WorkItem, now: datetime) -> User | None:
+    """Route a new item by the first auto-assigning queue it belongs to."""
+    queues = session.scalars(
+        select(Queue)
+        .where(Queue.is_active.is_(True), Queue.strategy != AssignmentStrategy.MANUAL)
+        .order_by(Queue.id)
+    ).all()
+    for queue in queues:
+        if not item_in_queue(item, queue):
+            continue
+        # Lock the queue row so concurrent routing advances the round-robin cursor in turn.
+        session.refresh(queue, with_for_update=True)
+        user = pick_assignee(session, queue, item)
+        if user is None:
+            continue
+        assign_work_item(session, item, user.id, Actor.system(), now)
+        queue.last_assigned_user_id = user.id
+        return user
+    return None
