@@ -208,6 +208,8 @@ ADMIN_CASES: list[tuple[str, str, list[dict[str, Any]], list[str], list[str]]] =
      ["missing_stop_time"]),
     ("missing-stop-time-on-hydration", "facility", [_fluids("h", "09:00", None)], [],
      ["missing_stop_time"]),
+    ("documented-push-stays-push-however-long", "facility",
+     [_push("p", "09:00", stop=f"{DAY}T09:40", **ONDANSETRON)], ["96374"], []),
     ("push-needs-no-stop-time", "facility", [_push("p", "09:00", **ONDANSETRON)],
      ["96374"], []),
     ("stop-before-start", "facility", [_tpd("a", "10:00", "09:00", **IRON)], [],

@@ -129,8 +129,12 @@ def _iv_services(
                 ))
                 continue
             mode = INFUSION
+        elif adm.route is Route.IV_PUSH or minutes <= rules.push_max_minutes:
+            # A push is a technique (clinician at the bedside), so a documented push stays a
+            # push however long the record says it took; a short infusion becomes one.
+            mode = PUSH
         else:
-            mode = PUSH if minutes <= rules.push_max_minutes else INFUSION
+            mode = INFUSION
         services.append(
             _IvService(adm, mode, minutes, adm.start, stop, _rank(adm.kind, mode, rules))
         )
