@@ -1,4 +1,4 @@
-"""WTForms classes shared across blueprints (area-specific forms live beside their views)."""
+"""WTForms classes: shared ones here, one module per area beside them (forms/admin.py, ...)."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
