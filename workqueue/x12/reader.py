@@ -27,9 +27,9 @@ _ISA_ELEMENT_COUNT = 16
 _SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 # Whitespace we tolerate around segments: line breaks between segments, and a stray
-# byte-order mark or spaces before the first ISA.
+# byte-order mark (as text, or as UTF-8 bytes read as Latin-1) or spaces before an ISA.
 _BETWEEN_SEGMENTS = "\r\n"
-_LEADING_JUNK = "\r\n \t\ufeff\x00"
+_LEADING_JUNK = "\r\n \t\ufeff\xef\xbb\xbf\x00"
 
 
 class X12Error(Exception):

@@ -44,7 +44,7 @@ _CLAIM_STATUSES = frozenset({"1", "2", "3", "4", "19", "20", "21", "22", "23", "
 # Segments the 835 may carry that this product does not use: skipped without a word.
 _HEADER_SKIPPED = frozenset({"CUR", "REF", "PER", "N2", "N3", "N4", "RDM", "DTM"})
 _CLAIM_SKIPPED = frozenset({"REF", "PER", "QTY", "NM1", "TS3", "TS2"})
-_LINE_SKIPPED = frozenset({"REF", "QTY"})
+_LINE_SKIPPED = frozenset({"QTY"})
 
 
 @dataclass(slots=True)
@@ -632,6 +632,13 @@ class _Interpreter:
                                             qualifier=segment[1],
                                             is_known=self.catalog.rarc(segment[2]) is not None))
 
+    def _ref(self, segment: Segment) -> Iterator[RemittanceEvent]:
+        if self.line is not None:
+            if segment[1] == "6R":
+                self.line.control_number = segment[2]
+            return
+        yield from self._other(segment)
+
     def _plb(self, segment: Segment) -> Iterator[RemittanceEvent]:
         yield from self._close_claim()
         yield from self._ensure_started(segment)
@@ -736,5 +743,6 @@ class _Interpreter:
         "AMT": _amt,
         "SVC": _svc,
         "LQ": _lq,
+        "REF": _ref,
         "PLB": _plb,
     }
