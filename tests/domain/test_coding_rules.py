@@ -350,6 +350,10 @@ def test_duplicate_administration_ids_are_rejected() -> None:
          '"dose_unit" is required when "dose" is given'),
         ({"setting": "office", "administrations": [_tpd("a", "9am", "10:00")]},
          '"start" must be a local time'),
+        ({"setting": "office", "administrations": [_tpd("a", "09:00", "2026-11-02")]},
+         '"stop" must be a local time'),
+        ({"setting": "office", "administrations": [_tpd("a", "2026-11-02T09:00+01:00", None)]},
+         '"start" must be a local time'),
         ({"setting": "office", "administrations": [_fluids("h", "09:00", "10:00") | {
             "route": "iv_push"}]}, 'hydration must have "route" "iv_infusion"'),
         ({"setting": "office", "authorization": {"code": "J1745"}, "administrations": []},

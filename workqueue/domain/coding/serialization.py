@@ -7,6 +7,7 @@ and the field, so callers (CLI, API, importers) can report bad input without a t
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,9 @@ from workqueue.domain.coding.model import (
 
 _TIME_FORMAT = "YYYY-MM-DDTHH:MM"
 _DOSE_UNITS = ("mg", "mcg", "g", "units", "ml")
+# fromisoformat alone would also take a bare date (midnight) or week dates; a stop time of
+# "2026-11-02" is far more likely a mistake than an infusion that ended at midnight.
+_TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
 
 
 class _Errors(list[str]):
@@ -51,7 +55,7 @@ def _time(raw: dict[str, Any], key: str, where: str, errors: _Errors, *, require
             errors.add(where, f'"{key}" is required ({_TIME_FORMAT})')
         return None
     try:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _TIME_PATTERN.fullmatch(value):
             raise ValueError
         parsed = datetime.fromisoformat(value)
     except ValueError:
