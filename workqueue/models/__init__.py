@@ -22,6 +22,7 @@ from workqueue.models.clinical import (
 from workqueue.models.patients import Coverage, EligibilityStatus, Patient, Provider
 from workqueue.models.payers import Payer, PayerAppealLevel, PayerType
 from workqueue.models.people import Skill, SkillKind, Team, User
+from workqueue.models.views import SavedView
 from workqueue.models.work import (
     Activity,
     ActivityKind,
@@ -58,6 +59,7 @@ __all__ = [
     "PayerType",
     "Provider",
     "Queue",
+    "SavedView",
     "Skill",
     "SkillKind",
     "Team",
