@@ -50,7 +50,7 @@ def test_dry_run_json_is_the_report_of_the_parser(sample: Path) -> None:
 def test_dry_run_without_json_prints_a_summary(sample: Path) -> None:
     result = _run(sample, "--dry-run")
     assert result.returncode == 0
-    assert "2 transaction(s), 2 payment(s), 28 claim(s)" in result.stdout
+    assert "2 transaction(s), 2 payment(s), 24 claim(s)" in result.stdout
 
 
 def test_per_claim_problems_still_exit_zero_and_are_listed(tmp_path: Path) -> None:

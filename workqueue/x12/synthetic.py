@@ -85,7 +85,8 @@ def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENA
               today: date = date(2026, 11, 27)) -> SyntheticSummary:
     """Write a synthetic 835 file and return its totals.
 
-    :param claims: claims per transaction (a reversal scenario adds its corrected claim).
+    :param claims: CLP segments per transaction (a reversal scenario writes two: the
+        reversal and its corrected claim).
     :param scenarios: cycled over the claims in order; see `SCENARIOS`.
     :param transactions: ST/SE sets per interchange (one GS per interchange).
     :param plb: add provider-level adjustments (interest paid, overpayment recovery).
@@ -135,13 +136,18 @@ def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, cl
     payer_name, payer_id = rng.choice(_PAYERS)
     body: list[str] = []
     paid_total = Decimal(0)
-    for number in range(claims):
+    written = number = 0
+    while written < claims:
         scenario = scenarios[number % len(scenarios)]
+        if scenario == "reversal" and claims - written < 2:
+            scenario = "paid"  # no room for the reversal and its corrected claim
+        number += 1
         summary.scenarios[scenario] = summary.scenarios.get(scenario, 0) + 1
-        body.append(e.join(["LX", str(number + 1)]))
+        body.append(e.join(["LX", str(number)]))
         for claim_segments, charge, paid, lines in _claims_for(rng, scenario, e, c, today):
             body.extend(claim_segments)
             paid_total += paid
+            written += 1
             summary.claims += 1
             summary.lines += lines
             summary.total_charge += charge
@@ -173,7 +179,7 @@ def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, cl
               e.join(["TRN", "1", trace, "1" + payer_id.ljust(9, "0")[:9]]),
               e.join(["DTM", "405", today.strftime("%Y%m%d")]),
               e.join(["N1", "PR", payer_name]), e.join(["N3", "100 EXAMPLE WAY"]),
-              e.join(["N4", "SPRINGFIELD", "ZZ", "00000"]),
+              e.join(["N4", "SPRINGFIELD", "IL", "62701"]),
               e.join(["PER", "BL", "PROVIDER SERVICES", "TE", "8005550100"]),
               e.join(["N1", "PE", _PAYEE[0], "XX", _PAYEE[1]]),
               e.join(["REF", "TJ", "999999999"])]
