@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per area; import from here."""
 
 from workqueue.models.base import Base, utcnow
+from workqueue.models.catalog import DrugCatalogEntry
 from workqueue.models.claims import (
     Claim,
     ClaimLine,
@@ -19,6 +20,7 @@ from workqueue.models.clinical import (
     TherapyOrder,
     VisitStatus,
 )
+from workqueue.models.ledger import AuthLedgerEntry
 from workqueue.models.patients import Coverage, EligibilityStatus, Patient, Provider
 from workqueue.models.payers import Payer, PayerAppealLevel, PayerType
 from workqueue.models.people import Skill, SkillKind, Team, User
@@ -39,6 +41,7 @@ __all__ = [
     "Administration",
     "AssignmentStrategy",
     "AuditEvent",
+    "AuthLedgerEntry",
     "Authorization",
     "AuthorizationStatus",
     "Base",
@@ -51,6 +54,7 @@ __all__ = [
     "DenialCategory",
     "DenialDecision",
     "DenialOutcome",
+    "DrugCatalogEntry",
     "EligibilityStatus",
     "InfusionVisit",
     "Patient",
