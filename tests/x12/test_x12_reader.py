@@ -159,3 +159,19 @@ def test_nested_interchange_is_rejected() -> None:
     text = isa + GOOD[GOOD.index("GS*"):GOOD.index("GE*")] + "GE*1*1~" + GOOD
     error = _error(text)
     assert "ISA inside an interchange" in error.message
+
+
+def test_a_file_without_segment_terminators_fails_without_reading_it_all() -> None:
+    head = envelope([BODY])[:106]
+    served = 0
+
+    def chunks():  # an endless stream: the reader must give up on its own
+        nonlocal served
+        yield head
+        while True:
+            served += 1
+            yield "X" * 65_536
+
+    with pytest.raises(X12Error, match="no '~' segment terminator"):
+        list(read_segments(chunks()))
+    assert served < 40

@@ -24,6 +24,8 @@ CHUNK_SIZE = 1 << 16
 # element separators instead of trusting offsets, and look no further than this.
 _ISA_MAX_LENGTH = 200
 _ISA_ELEMENT_COUNT = 16
+# Far beyond any real segment; keeps memory flat on a file whose terminator never comes.
+_MAX_SEGMENT_LENGTH = 1 << 20
 _SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 # Whitespace we tolerate around segments: line breaks between segments, and a stray
@@ -226,6 +228,10 @@ def _tokenize(chunks: Iterator[str]) -> Iterator[Segment]:
                                        f"has no {terminator!r} terminator); truncated file?")
                     raise X12Error(position, "file ends before the interchange's IEA trailer; "
                                    "truncated file?")
+                if len(buffer) > _MAX_SEGMENT_LENGTH:
+                    raise X12Error(position + 1, f"no {terminator!r} segment terminator in "
+                                   f"{_MAX_SEGMENT_LENGTH:,} characters; wrong delimiters "
+                                   "or not an X12 file")
                 chunk = next(chunks, None)
                 if chunk is None:
                     at_eof = True
