@@ -36,6 +36,21 @@ class Config:
     SMTP_PORT = _int("SMTP_PORT", 25)
     SMTP_FROM = os.environ.get("SMTP_FROM", "workqueue@localhost")
     SQL_ECHO = os.environ.get("SQL_ECHO", "0") == "1"
+    # Background jobs (workqueue/jobs): retry back-off in seconds, how long an outbox row may
+    # stay pending before the sweeper enqueues it, the link base for e-mails, the sender block
+    # of appeal letters, and a test-only pause per letter-rendering step (to kill a worker
+    # mid-letter in tests).
+    JOB_RETRY_INTERVALS = tuple(
+        int(s) for s in os.environ.get("JOB_RETRY_INTERVALS", "60,300,900").split(",") if s
+    )
+    OUTBOX_GRACE_SECONDS = _int("OUTBOX_GRACE_SECONDS", 10)
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Riverside Infusion Center")
+    PRACTICE_ADDRESS = os.environ.get("PRACTICE_ADDRESS", "100 Example Way, Springfield")
+    PRACTICE_PHONE = os.environ.get("PRACTICE_PHONE", "555-0100")
+    PRACTICE_NPI = os.environ.get("PRACTICE_NPI", "")
+    PRACTICE_TIN = os.environ.get("PRACTICE_TIN", "")
+    LETTER_RENDER_DELAY_SECONDS = float(os.environ.get("LETTER_RENDER_DELAY_SECONDS", "0"))
     WTF_CSRF_TIME_LIMIT = None
     TESTING = False
 

@@ -20,7 +20,17 @@ from workqueue.models.clinical import (
     TherapyOrder,
     VisitStatus,
 )
+from workqueue.models.jobs import JobRequest, JobRequestStatus, SweepRun
 from workqueue.models.ledger import AuthLedgerEntry
+from workqueue.models.letters import Letter, LetterStatus, LetterTemplate, LetterVersion
+from workqueue.models.notifications import (
+    EmailMode,
+    Notification,
+    NotificationPreference,
+    Reminder,
+    ReminderReason,
+    ReminderRule,
+)
 from workqueue.models.patients import Coverage, EligibilityStatus, Patient, Provider
 from workqueue.models.payers import Payer, PayerAppealLevel, PayerType
 from workqueue.models.people import Skill, SkillKind, Team, User
@@ -56,16 +66,29 @@ __all__ = [
     "DenialOutcome",
     "DrugCatalogEntry",
     "EligibilityStatus",
+    "EmailMode",
     "InfusionVisit",
+    "JobRequest",
+    "JobRequestStatus",
+    "Letter",
+    "LetterStatus",
+    "LetterTemplate",
+    "LetterVersion",
+    "Notification",
+    "NotificationPreference",
     "Patient",
     "Payer",
     "PayerAppealLevel",
     "PayerType",
     "Provider",
     "Queue",
+    "Reminder",
+    "ReminderReason",
+    "ReminderRule",
     "SavedView",
     "Skill",
     "SkillKind",
+    "SweepRun",
     "Team",
     "TherapyOrder",
     "User",
