@@ -1,26 +1,39 @@
-"""Run the infusion coding check on a stored infusion visit and flag it for the worklist.
+"""Run the infusion coding check on stored visits, and what the visit and work-item pages show.
 
-The catalog and rules are passed in (default: the seed files in ``workqueue/data``); a
-database-backed, admin-editable drug catalog can replace that argument without touching the
-domain module. Flushes only; the caller's edge commits.
+The drug catalog comes from the database (``services.catalog.load_drug_catalog``; the seed CSV
+only while the table is empty), the rules from ``workqueue/data``. Coding a visit records
+``has_coding_errors`` on it so worklists can flag it cheaply. Flushes only; the edge commits.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workqueue.domain.coding import (
     CodingResult,
     CodingRules,
     DrugCatalog,
+    Finding,
+    InvalidVisit,
+    Line,
     Severity,
     code_visit,
-    load_default_tables,
     parse_visit,
 )
-from workqueue.models import InfusionVisit
+from workqueue.domain.status import WorkItemKind
+from workqueue.models import (
+    AuthLedgerEntry,
+    Claim,
+    DenialCategory,
+    InfusionVisit,
+    WorkItem,
+)
+from workqueue.services.catalog import coding_rules, load_drug_catalog
 
 
 def _local(value: datetime | None) -> str | None:
@@ -31,11 +44,25 @@ def _local(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
-def _visit_payload(visit: InfusionVisit) -> dict:
+def _posted_units(session: Session, visit: InfusionVisit) -> int:
+    """Units this visit already drew from its auth: added back so it is not counted twice."""
+    if visit.authorization_id is None or visit.id is None:
+        return 0
+    return session.scalar(
+        select(func.coalesce(func.sum(AuthLedgerEntry.units), 0)).where(
+            AuthLedgerEntry.authorization_id == visit.authorization_id,
+            AuthLedgerEntry.visit_id == visit.id,
+            AuthLedgerEntry.code == visit.authorization.drug_code,
+        )
+    ) or 0
+
+
+def _visit_payload(session: Session, visit: InfusionVisit) -> dict:
     auth = visit.authorization
     authorization = None
     if auth is not None and auth.units_remaining is not None:
-        authorization = {"code": auth.drug_code, "units_remaining": auth.units_remaining}
+        authorization = {"code": auth.drug_code,
+                         "units_remaining": auth.units_remaining + _posted_units(session, visit)}
     return {
         "setting": str(visit.setting),
         "authorization": authorization,
@@ -53,13 +80,34 @@ def _visit_payload(visit: InfusionVisit) -> dict:
     }
 
 
+def code_stored_visit(
+    session: Session, visit: InfusionVisit, catalog: DrugCatalog | None = None,
+    rules: CodingRules | None = None,
+) -> CodingResult:
+    """Code a loaded visit with the database catalog and set ``has_coding_errors``.
+
+    A visit that cannot be coded at all is flagged too (it needs fixing before billing).
+
+    :raise InvalidVisit: a stored administration cannot be coded (e.g. no start time).
+    """
+    catalog = catalog if catalog is not None else load_drug_catalog(session)
+    rules = rules or coding_rules()
+    try:
+        result = code_visit(parse_visit(_visit_payload(session, visit)), catalog, rules)
+    except InvalidVisit:
+        visit.has_coding_errors = True
+        session.flush()
+        raise
+    visit.has_coding_errors = any(f.severity is Severity.ERROR for f in result.findings)
+    session.flush()
+    return result
+
+
 def code_infusion_visit(
     session: Session, visit_id: int, catalog: DrugCatalog | None = None,
     rules: CodingRules | None = None,
 ) -> CodingResult:
-    """Code a stored visit and set ``has_coding_errors`` from its error findings.
-
-    Goes through ``parse_visit`` so stored rows get the same field checks as CLI input.
+    """Code the stored visit ``visit_id`` (see :func:`code_stored_visit`).
 
     :raise LookupError: no visit with that id.
     :raise InvalidVisit: a stored administration cannot be coded (e.g. no start time).
@@ -67,10 +115,166 @@ def code_infusion_visit(
     visit = session.get(InfusionVisit, visit_id)
     if visit is None:
         raise LookupError(f"infusion visit {visit_id} not found")
-    if catalog is None or rules is None:
-        default_catalog, default_rules = load_default_tables()
-        catalog, rules = catalog or default_catalog, rules or default_rules
-    result = code_visit(parse_visit(_visit_payload(visit)), catalog, rules)
-    visit.has_coding_errors = any(f.severity is Severity.ERROR for f in result.findings)
-    session.flush()
-    return result
+    return code_stored_visit(session, visit, catalog, rules)
+
+
+# --- what the pages show -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodingPanel:
+    """Context of ``templates/visits/_coding_panel.html`` (pass it as ``coding``).
+
+    ``lines``/``findings`` are the coding result; ``problems`` says why the visit could not be
+    coded at all (then both are empty).
+    """
+
+    visit_id: int
+    lines: tuple[Line, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.problems) or any(f.severity is Severity.ERROR for f in self.findings)
+
+
+def coding_panel(session: Session, visit: InfusionVisit) -> CodingPanel:
+    """Code ``visit`` for display; never raises for bad stored data (it becomes ``problems``)."""
+    try:
+        result = code_stored_visit(session, visit)
+    except InvalidVisit as invalid:
+        return CodingPanel(visit.id, problems=tuple(invalid.errors))
+    return CodingPanel(visit.id, result.lines, result.findings)
+
+
+@dataclass(frozen=True)
+class BilledLine:
+    line_number: int
+    code: str
+    units: Decimal
+    modifiers: tuple[str, ...]
+    is_denied: bool
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One recomputed line beside the claim line it was matched to (either may be None).
+
+    ``differences`` is a subset of {"code", "units", "modifiers"}; "code" means the line has
+    no counterpart on the other side at all.
+    """
+
+    recomputed: Line | None
+    billed: BilledLine | None
+    differences: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CodingCompare:
+    """Context of ``templates/visits/_coding_compare.html`` (pass it as ``compare``)."""
+
+    claim_id: int
+    visit_id: int | None
+    rows: tuple[CompareRow, ...]
+    findings: tuple[Finding, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def has_differences(self) -> bool:
+        return any(row.differences for row in self.rows)
+
+
+def _billed_lines(claim: Claim, denied_line_id: int | None) -> list[BilledLine]:
+    return [
+        BilledLine(
+            line.line_number, line.procedure_code.strip().upper(), Decimal(line.units),
+            tuple(sorted(m.strip().upper() for m in (line.modifiers or "").split(",")
+                         if m.strip())),
+            denied_line_id is None or line.id == denied_line_id,
+        )
+        for line in claim.lines
+    ]
+
+
+def _differences(line: Line, billed: BilledLine) -> frozenset[str]:
+    found = set()
+    if Decimal(line.units) != billed.units:
+        found.add("units")
+    if tuple(sorted(line.modifiers)) != billed.modifiers:
+        found.add("modifiers")
+    return frozenset(found)
+
+
+def compare_lines(recomputed: tuple[Line, ...], billed: list[BilledLine]) -> list[CompareRow]:
+    """Pair recomputed lines with billed ones: same code and modifiers first, then same code.
+
+    Rows come in claim-line order, recomputed lines with no billed counterpart last.
+    """
+    left = list(recomputed)
+    pairs: dict[int, Line] = {}
+    passes = (
+        lambda line, b: line.code == b.code and tuple(sorted(line.modifiers)) == b.modifiers,
+        lambda line, b: line.code == b.code,
+    )
+    for same in passes:
+        for index, b in enumerate(billed):
+            if index in pairs:
+                continue
+            match = next((line for line in left if same(line, b)), None)
+            if match is not None:
+                pairs[index] = match
+                left.remove(match)
+    rows = [
+        CompareRow(pairs[i], b, _differences(pairs[i], b)) if i in pairs
+        else CompareRow(None, b, frozenset({"code"}))
+        for i, b in enumerate(billed)
+    ]
+    rows += [CompareRow(line, None, frozenset({"code"})) for line in left]
+    return rows
+
+
+def coding_compare(session: Session, claim: Claim, denied_line_id: int | None) -> CodingCompare:
+    """The claim's billed lines beside the lines its infusion visit codes to today."""
+    billed = _billed_lines(claim, denied_line_id)
+    visit = session.get(InfusionVisit, claim.visit_id) if claim.visit_id else None
+    if visit is None:
+        rows = tuple(CompareRow(None, b, frozenset()) for b in billed)
+        return CodingCompare(claim.id, None, rows, problems=(
+            "No infusion visit is linked to this claim, so its lines cannot be recomputed.",))
+    panel = coding_panel(session, visit)
+    return CodingCompare(claim.id, visit.id, tuple(compare_lines(panel.lines, billed)),
+                         panel.findings, panel.problems)
+
+
+@dataclass(frozen=True)
+class ItemCoding:
+    """What a work-item page includes: ``panel`` (visit items) or ``compare`` (coding denials)."""
+
+    panel: CodingPanel | None = None
+    compare: CodingCompare | None = None
+
+
+_VISIT_KINDS = frozenset({WorkItemKind.PRIOR_AUTH, WorkItemKind.ELIGIBILITY})
+
+
+def coding_view_for_item(session: Session, item: WorkItem) -> ItemCoding | None:
+    """The coding partials' context for a work item, or None when they do not apply.
+
+    prior_auth / eligibility items with a visit get the visit's panel; denial items whose
+    category is ``coding`` get the compare of the claim's lines against the recomputed ones.
+    The caller audits the item read; this adds no audit event of its own.
+    """
+    if item.kind in _VISIT_KINDS and item.visit is not None:
+        return ItemCoding(panel=coding_panel(session, item.visit))
+    if item.kind != WorkItemKind.DENIAL:
+        return None
+    denial = item.denial
+    category = item.category or (denial.category if denial is not None else None)
+    if category != DenialCategory.CODING:
+        return None
+    claim = item.claim or (denial.claim if denial is not None else None)
+    if claim is None:
+        return None
+    return ItemCoding(compare=coding_compare(
+        session, claim, denial.claim_line_id if denial is not None else None))

@@ -1,0 +1,157 @@
+"""The drug catalog in the database: seeding it, reading it for the coding check, editing it.
+
+The coding check reads the catalog from the ``drug_catalog_entries`` table; the CSV shipped in
+``workqueue/data`` is the seed, and stands in only while the table is still empty (a fresh
+install before ``seed_drug_catalog`` ran). Functions flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from types import MappingProxyType
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from workqueue.domain.coding import CodingRules, DrugCatalog, DrugEntry, Family, load_default_tables
+from workqueue.domain.errors import NotFound, ValidationFailed
+from workqueue.domain.identifiers import is_valid_hcpcs
+from workqueue.models import DrugCatalogEntry
+from workqueue.services import audit
+from workqueue.services.audit import Actor
+
+
+@cache
+def default_tables() -> tuple[DrugCatalog, CodingRules]:
+    """The seed catalog and the coding rules from the package data (parsed once per process)."""
+    return load_default_tables()
+
+
+def coding_rules() -> CodingRules:
+    return default_tables()[1]
+
+
+def seed_drug_catalog(session: Session) -> int:
+    """Insert the seed CSV's codes that the table does not have yet; returns how many.
+
+    Idempotent, and never overwrites an entry an admin has edited, so it is safe to run on every
+    deploy or demo seed.
+    """
+    seed, _rules = default_tables()
+    present = set(session.scalars(select(DrugCatalogEntry.hcpcs)))
+    added = 0
+    for hcpcs, entry in seed.items():
+        if hcpcs in present:
+            continue
+        session.add(DrugCatalogEntry(
+            hcpcs=hcpcs, description=entry.description, unit_size=entry.unit_size,
+            unit=entry.unit, family=entry.family, is_single_dose=entry.single_dose,
+            is_hormonal=entry.hormonal, is_active=True,
+        ))
+        added += 1
+    session.flush()
+    return added
+
+
+def _to_domain(row: DrugCatalogEntry) -> DrugEntry:
+    return DrugEntry(
+        hcpcs=row.hcpcs, description=row.description, unit_size=Decimal(row.unit_size),
+        unit=row.unit, family=Family(row.family), single_dose=row.is_single_dose,
+        hormonal=row.is_hormonal,
+    )
+
+
+def load_drug_catalog(session: Session) -> DrugCatalog:
+    """Active catalog entries as the coding check's mapping; the seed CSV if the table is empty.
+
+    An inactive entry is left out, so a visit using that code gets an ``unknown_drug`` finding.
+    """
+    if not session.scalar(select(exists().select_from(DrugCatalogEntry))):
+        return default_tables()[0]
+    rows = session.scalars(select(DrugCatalogEntry).where(DrugCatalogEntry.is_active.is_(True)))
+    return MappingProxyType({row.hcpcs: _to_domain(row) for row in rows})
+
+
+def list_drug_entries(session: Session) -> list[DrugCatalogEntry]:
+    return list(session.scalars(select(DrugCatalogEntry).order_by(DrugCatalogEntry.hcpcs)))
+
+
+def get_drug_entry(session: Session, entry_id: int) -> DrugCatalogEntry:
+    entry = session.get(DrugCatalogEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"Drug catalog entry {entry_id} does not exist.")
+    return entry
+
+
+@dataclass(frozen=True)
+class DrugEntryData:
+    """What an admin enters for one catalog code (the form's data, already typed)."""
+
+    hcpcs: str
+    description: str
+    unit_size: Decimal
+    unit: str
+    family: str
+    is_single_dose: bool
+    is_hormonal: bool = False
+    is_active: bool = True
+
+
+def dose_units() -> list[str]:
+    """The units a catalog entry may be billed in: those the coding rules can convert doses to."""
+    return list(coding_rules().dose_units)
+
+
+def _validate(session: Session, data: DrugEntryData, entry_id: int | None) -> str:
+    hcpcs = data.hcpcs.strip().upper()
+    problems: dict[str, str] = {}
+    if not is_valid_hcpcs(hcpcs):
+        problems["hcpcs"] = "Enter a HCPCS Level II code: a letter A-V then four digits (J9312)."
+    elif session.scalar(select(func.count()).select_from(DrugCatalogEntry).where(
+            DrugCatalogEntry.hcpcs == hcpcs, DrugCatalogEntry.id != (entry_id or 0))):
+        problems["hcpcs"] = f"{hcpcs} is already in the catalog; edit that entry instead."
+    if not data.description.strip():
+        problems["description"] = "Describe the drug."
+    if data.unit_size is None or data.unit_size <= 0:
+        problems["unit_size"] = "The unit size must be more than zero."
+    if data.unit not in dose_units():
+        problems["unit"] = f"Choose one of: {', '.join(dose_units())}."
+    if data.family not in {f.value for f in Family}:
+        problems["family"] = "Choose chemo, therapeutic or hydration."
+    if problems:
+        raise ValidationFailed("The catalog entry was not saved: "
+                               + " ".join(problems.values()), problems)
+    return hcpcs
+
+
+def save_drug_entry(
+    session: Session, entry_id: int | None, data: DrugEntryData, actor: Actor, now: datetime
+) -> DrugCatalogEntry:
+    """Add a catalog entry (``entry_id`` None) or change one, and audit it.
+
+    Codes already coded keep their stored ``has_coding_errors`` until they are coded again.
+
+    :raise ValidationFailed: bad code shape, duplicate code, non-positive unit size, unknown
+        unit or family; ``details`` maps each field name to its message.
+    :raise NotFound: no entry with ``entry_id``.
+    """
+    hcpcs = _validate(session, data, entry_id)
+    entry = get_drug_entry(session, entry_id) if entry_id is not None else DrugCatalogEntry()
+    entry.hcpcs = hcpcs
+    entry.description = data.description.strip()[:200]
+    entry.unit_size = data.unit_size
+    entry.unit = data.unit
+    entry.family = Family(data.family)
+    entry.is_single_dose = data.is_single_dose
+    entry.is_hormonal = data.is_hormonal
+    entry.is_active = data.is_active
+    entry.updated_at = now
+    if entry_id is None:
+        session.add(entry)
+    session.flush()
+    audit.record(session, actor, "create" if entry_id is None else "update",
+                 "drug_catalog_entry", entry.id, now=now, context=hcpcs)
+    return entry
