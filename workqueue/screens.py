@@ -1,0 +1,307 @@
+"""Read models of the working screens: My work, the worklist page, the work-item page.
+
+Each function loads what one screen shows in a fixed number of statements (no lazy loads
+from templates), and turns rows into the plain facts the templates print.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from workqueue.domain.reason_codes import load_reason_codes
+from workqueue.domain.roles import Role, can_work_kind
+from workqueue.domain.rules import aging_bucket, priority_parts
+from workqueue.domain.status import allowed_targets, is_terminal
+from workqueue.models import (
+    Activity,
+    ActivityKind,
+    Claim,
+    Denial,
+    Patient,
+    Payer,
+    Queue,
+    SavedView,
+    User,
+    WorkItem,
+)
+from workqueue.queries import (
+    MAX_PAGE_SIZE,
+    SORTABLE,
+    WorklistFilter,
+    WorklistPage,
+    open_counts_by_queue,
+    queues_for_user,
+    worklist,
+    worklist_select,
+)
+
+# Columns the worklist sorts by beyond queries.SORTABLE: names on the joined rows.
+NAME_SORTS = {
+    "payer": (Payer, WorkItem.payer_id == Payer.id, Payer.name),
+    "assignee": (User, WorkItem.assignee_id == User.id, User.display_name),
+    "patient": (Patient, WorkItem.patient_id == Patient.id, Patient.last_name),
+}
+SORT_KEYS = tuple(SORTABLE) + tuple(NAME_SORTS)
+
+
+def priority_text(item: WorkItem, today: date) -> list[str]:
+    return priority_parts(item.amount, item.deadline_on, item.deadline_kind,
+                          item.created_at.date(), today)
+
+
+def days_left(item: WorkItem, today: date) -> int | None:
+    """Days until the item's team due date (negative: overdue)."""
+    return None if item.due_on is None else (item.due_on - today).days
+
+
+def age_label(item: WorkItem, today: date) -> str:
+    start = item.service_date or item.created_at.date()
+    return aging_bucket((today - start).days)
+
+
+# ---------------------------------------------------------------- My work
+
+
+@dataclass
+class MyWork:
+    overdue: list[WorkItem] = field(default_factory=list)
+    due_today: list[WorkItem] = field(default_factory=list)
+    back_today: list[WorkItem] = field(default_factory=list)
+    upcoming: list[WorkItem] = field(default_factory=list)
+    pended: list[WorkItem] = field(default_factory=list)
+    queues: list[Queue] = field(default_factory=list)
+    counts: dict[int, dict] = field(default_factory=dict)
+
+    @property
+    def active_count(self) -> int:
+        return len(self.overdue) + len(self.due_today) + len(self.back_today) + len(self.upcoming)
+
+
+MY_WORK_LIMIT = 500
+
+
+def my_work(session: Session, user: User, today: date) -> MyWork:
+    """The user's open items in the groups they work them in, and the queues they can pull from.
+
+    "Back from pending today" holds items whose pend date has come (before or after the
+    sweep returned them): a pend date on or before today, or a pend activity logged today
+    on an item that is no longer pended.
+    """
+    start_of_day = datetime.combine(today, time.min, tzinfo=UTC)
+    returned_today = exists().where(
+        Activity.work_item_id == WorkItem.id,
+        Activity.kind == ActivityKind.PEND,
+        Activity.at >= start_of_day,
+    )
+    back = or_(WorkItem.pended_until <= today,
+               and_(WorkItem.pended_until.is_(None), returned_today))
+    rows = session.execute(
+        select(WorkItem, back.label("back"))
+        .where(WorkItem.assignee_id == user.id, WorkItem.is_open.is_(True))
+        .options(joinedload(WorkItem.payer), joinedload(WorkItem.patient))
+        .order_by(WorkItem.due_on.asc().nulls_last(), WorkItem.priority_score.desc(),
+                  WorkItem.id)
+        .limit(MY_WORK_LIMIT)
+    ).unique().all()
+    work = MyWork()
+    for item, is_back in rows:
+        if item.pended_until is not None and item.pended_until > today:
+            work.pended.append(item)
+        elif is_back:
+            work.back_today.append(item)
+        elif item.due_on is not None and item.due_on < today:
+            work.overdue.append(item)
+        elif item.due_on == today:
+            work.due_today.append(item)
+        else:
+            work.upcoming.append(item)
+    work.pended.sort(key=lambda i: (i.pended_until, i.id))
+    work.queues = [q for q in queues_for_user(session, user) if _works_queue(user, q)]
+    work.counts = open_counts_by_queue(session, work.queues, today)
+    return work
+
+
+def _works_queue(user: User, queue: Queue) -> bool:
+    """A queue is worth a Get next button when the user may work some kind it holds."""
+    return not queue.kinds or any(can_work_kind(user.role, kind) for kind in queue.kinds)
+
+
+def queue_by_slug(session: Session, slug: str) -> Queue | None:
+    return session.scalar(select(Queue).where(Queue.slug == slug, Queue.is_active.is_(True)))
+
+
+def may_open_queue(user: User, queue: Queue) -> bool:
+    if Role(user.role) in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    return any(member.id == user.id for member in queue.members)
+
+
+# ---------------------------------------------------------------- Worklist
+
+
+def worklist_page(session: Session, f: WorklistFilter, today: date) -> WorklistPage:
+    """A page of the worklist, sortable also by payer, assignee or patient name.
+
+    Two statements whatever the page size: the page (rows joined to what they show) and
+    the total count.
+    """
+    if f.sort not in NAME_SORTS:
+        return worklist(session, f, today)
+    entity, on, column = NAME_SORTS[f.sort]
+    base = worklist_select(f, today)
+    ordered = column.desc() if f.direction == "desc" else column.asc()
+    tiebreak = WorkItem.id.desc() if f.direction == "desc" else WorkItem.id.asc()
+    stmt = base.outerjoin(entity, on).order_by(None).order_by(ordered, tiebreak)
+    items = list(session.scalars(stmt).unique())
+    counted = base.order_by(None).limit(None).offset(None).with_only_columns(WorkItem.id)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    return WorklistPage(items, total, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)))
+
+
+def worklist_choices(session: Session, queue: Queue) -> tuple[list[Payer], list[User]]:
+    """Payers and active users for the filter and bulk-assign menus (two statements)."""
+    payers = list(session.scalars(select(Payer).where(Payer.is_active.is_(True))
+                                  .order_by(Payer.name)))
+    users = list(session.scalars(select(User).where(User.is_active.is_(True))
+                                 .order_by(User.display_name)))
+    if queue.kinds:
+        users = [u for u in users if any(can_work_kind(u.role, k) for k in queue.kinds)]
+    return payers, users
+
+
+def saved_views_for(session: Session, user: User, queue: Queue) -> list[SavedView]:
+    """The user's own views of the queue, then the ones others shared."""
+    return list(session.scalars(
+        select(SavedView)
+        .where(SavedView.queue_id == queue.id,
+               or_(SavedView.owner_id == user.id, SavedView.is_shared.is_(True)))
+        .options(joinedload(SavedView.owner))
+        .order_by((SavedView.owner_id != user.id), SavedView.name)
+    ))
+
+
+# ---------------------------------------------------------------- Work-item page
+
+
+@dataclass
+class CodeMeaning:
+    code_type: str
+    code: str
+    meaning: str
+
+
+@dataclass
+class ItemPage:
+    item: WorkItem
+    activities: list[Activity]
+    related: list[WorkItem]
+    targets: list[str]
+    assignable: list[User]
+    carcs: list[CodeMeaning]
+    rarcs: list[CodeMeaning]
+    last_activity_id: int
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.item.is_open
+
+
+def load_item_page(session: Session, item_id: int) -> ItemPage | None:
+    """Everything the work-item screen shows; None when there is no such item."""
+    item = session.scalar(
+        select(WorkItem).where(WorkItem.id == item_id)
+        .execution_options(populate_existing=True)  # what the database holds now
+        .options(
+            joinedload(WorkItem.payer), joinedload(WorkItem.assignee),
+            joinedload(WorkItem.patient), joinedload(WorkItem.coverage),
+            joinedload(WorkItem.authorization),
+            joinedload(WorkItem.claim).selectinload(Claim.lines),
+            joinedload(WorkItem.denial).joinedload(Denial.claim_line),
+        )
+    )
+    if item is None:
+        return None
+    activities = list(session.scalars(
+        select(Activity).where(Activity.work_item_id == item.id)
+        .options(joinedload(Activity.actor))
+        .order_by(Activity.at.desc(), Activity.id.desc())
+    ))
+    related = []
+    if item.patient_id is not None:
+        related = list(session.scalars(
+            select(WorkItem)
+            .where(WorkItem.patient_id == item.patient_id, WorkItem.id != item.id,
+                   WorkItem.is_open.is_(True))
+            .options(joinedload(WorkItem.assignee))
+            .order_by(WorkItem.due_on.asc().nulls_last(), WorkItem.id).limit(20)
+        ))
+    assignable = [
+        u for u in session.scalars(select(User).where(User.is_active.is_(True))
+                                   .order_by(User.display_name))
+        if can_work_kind(u.role, item.kind)
+    ]
+    targets = [] if is_terminal(item.kind, item.status) else sorted(
+        s.value for s in allowed_targets(item.kind, item.status))
+    carcs, rarcs = _code_meanings(item.denial)
+    return ItemPage(item, activities, related, targets, assignable, carcs, rarcs,
+                    max((a.id for a in activities), default=0))
+
+
+def _code_meanings(denial: Denial | None) -> tuple[list[CodeMeaning], list[CodeMeaning]]:
+    if denial is None:
+        return [], []
+    catalog = load_reason_codes()
+
+    def meanings(raw: str, lookup, code_type: str) -> list[CodeMeaning]:
+        out = []
+        for code in [c.strip().upper() for c in (raw or "").split(",") if c.strip()]:
+            found = lookup(code)
+            out.append(CodeMeaning(code_type, code,
+                                   found.meaning if found else "Not in the reason-code catalog."))
+        return out
+
+    return (meanings(denial.carc_codes, catalog.carc, "CARC"),
+            meanings(denial.rarc_codes, catalog.rarc, "RARC"))
+
+
+def activities_since(session: Session, item_id: int, after_id: int) -> list[Activity]:
+    """What happened to an item after the user's copy of the page (for a stale save)."""
+    return list(session.scalars(
+        select(Activity).where(Activity.work_item_id == item_id, Activity.id > after_id)
+        .options(selectinload(Activity.actor)).order_by(Activity.id.desc())
+    ))
+
+
+# ---------------------------------------------------------------- presentation facts
+
+_TONES = {
+    "new": ("new",),
+    "waiting": ("submitted", "pending_payer", "peer_to_peer", "appeal", "appeal_submitted",
+                "waiting_payer", "needs_info"),
+    "good": ("approved", "partially_approved", "active", "overturned", "resolved_paid"),
+    "bad": ("denied", "inactive", "upheld", "resolved_denied", "write_off"),
+    "done": ("closed", "cancelled"),
+}
+STATUS_TONE = {status: tone for tone, statuses in _TONES.items() for status in statuses}
+
+
+def status_tone(status: str) -> str:
+    """The colour family of a status badge: new, waiting, good, bad, done, or working."""
+    return STATUS_TONE.get(str(status), "working")
+
+
+def words(value) -> str:
+    """An enum value as words: ``pending_payer`` -> ``Pending payer``."""
+    text = str(value or "").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def short_date(value: date | datetime | None, today: date | None = None) -> str:
+    if value is None:
+        return "—"
+    day = value.date() if isinstance(value, datetime) else value
+    if today is not None and day.year == today.year:
+        return day.strftime("%b %-d")
+    return day.strftime("%b %-d, %Y")
