@@ -1,0 +1,63 @@
+"""`workqueue seed-demo`: load the synthetic demo data set (and bulk items for benchmarks)."""
+
+import time
+
+import click
+
+from workqueue import create_app
+from workqueue.db import session_scope
+from workqueue.demo.bulk import bulk_insert_work_items
+from workqueue.demo.seed import (
+    DEFAULT_PATIENTS,
+    DEFAULT_SEED,
+    database_has_data,
+    reset_database,
+    seed_demo,
+)
+from workqueue.security import utcnow
+
+
+@click.command("seed-demo")
+@click.option("--reset", is_flag=True, help="Delete ALL existing rows first (every table).")
+@click.option("--items", type=click.IntRange(min=0), default=0,
+              help="Also bulk-insert this many synthetic work items (benchmark load).")
+@click.option("--patients", type=click.IntRange(min=50), default=DEFAULT_PATIENTS,
+              show_default=True)
+@click.option("--seed", "seed_value", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Random seed: the same seed on the same day gives the same data.")
+def seed_demo_command(reset: bool, items: int, patients: int, seed_value: int) -> None:
+    """Fill an empty database with synthetic demo data and print the demo logins."""
+    app = create_app()
+    started = time.perf_counter()
+    now = utcnow()
+    with session_scope(app) as session:
+        if database_has_data(session):
+            if not reset:
+                raise click.ClickException(
+                    "the database already has data; seed-demo only fills an empty database. "
+                    "Run `workqueue seed-demo --reset` to delete everything and load the demo.")
+            reset_database(session)
+            click.echo("Deleted all existing rows.")
+        report = seed_demo(session, now, seed=seed_value, patients=patients,
+                           fast_hash=bool(app.config.get("PASSWORD_HASH_FAST")))
+    if items:
+        with session_scope(app) as session:
+            inserted = bulk_insert_work_items(session, items, now, seed=seed_value,
+                                              progress=lambda n: click.echo(f"  {n:,} items"))
+        click.echo(f"Bulk-inserted {inserted:,} synthetic work items.")
+    counts = report.counts
+    click.echo(
+        f"Demo data loaded in {time.perf_counter() - started:.1f} s: {counts['payers']} payers, "
+        f"{counts['patients']} patients, {counts['providers']} providers, "
+        f"{counts['queues']} queues, {counts['open_items']} open work items "
+        f"({counts.get('open_prior_auth', 0)} prior auth, "
+        f"{counts.get('open_eligibility', 0)} eligibility, {counts.get('open_denial', 0)} "
+        f"denials, {counts.get('open_ar_followup', 0)} AR follow-up; {counts['assigned']} "
+        f"assigned, {counts['pended']} pended, {counts['overdue']} overdue)."
+    )
+    click.echo(f"Demo logins (password for every one: {report.password}):")
+    for username, role, name in report.logins:
+        click.echo(f"  {username:<10} {role:<18} {name}")
+
+
+commands = [seed_demo_command]
