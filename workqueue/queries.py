@@ -198,3 +198,30 @@ def open_counts_by_queue(session: Session, queues: list[Queue], today: date) -> 
 
 def payers_by_id(session: Session) -> dict[int, Payer]:
     return {p.id: p for p in session.scalars(select(Payer).order_by(Payer.name))}
+
+
+def coding_error_conditions() -> list[ColumnElement[bool]]:
+    """Items whose infusion visit has coding errors: "needs fixing before billing".
+
+    An EXISTS on the visit's primary key per item; add to a worklist's conditions when the
+    filter asks for it.
+    """
+    from workqueue.models import InfusionVisit
+
+    return [WorkItem.visit.has(InfusionVisit.has_coding_errors.is_(True))]
+
+
+def visit_list(session: Session, today: date, days_back: int = 14, days_ahead: int = 14,
+               limit: int = 200) -> list:
+    """Infusion visits from ``days_back`` ago to ``days_ahead`` ahead, soonest first, patient and
+    authorization loaded in the same statement."""
+    from workqueue.models import InfusionVisit
+
+    return list(session.scalars(
+        select(InfusionVisit)
+        .where(InfusionVisit.scheduled_date.between(today - timedelta(days=days_back),
+                                                    today + timedelta(days=days_ahead)))
+        .options(joinedload(InfusionVisit.patient), joinedload(InfusionVisit.authorization))
+        .order_by(InfusionVisit.scheduled_date, InfusionVisit.id)
+        .limit(limit)
+    ))

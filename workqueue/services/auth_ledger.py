@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workqueue.domain.coding import CodingResult, InvalidVisit
 from workqueue.domain.coding.drugs import billing_units
-from workqueue.domain.errors import Conflict, ValidationFailed
+from workqueue.domain.errors import Conflict, NotFound, ValidationFailed
 from workqueue.domain.status import WorkItemKind
 from workqueue.models import (
     AuthLedgerEntry,
@@ -253,3 +253,16 @@ def open_due_reauthorizations(session: Session, actor: Actor, now: datetime) -> 
         Authorization.status.in_(list(USABLE_STATUSES))).order_by(Authorization.id))
     opened = [open_reauthorization_if_due(session, auth, actor, now) for auth in auths]
     return [item for item in opened if item is not None]
+
+
+def ledger_entries_for_visit(session: Session, visit: InfusionVisit) -> list[AuthLedgerEntry]:
+    return list(session.scalars(select(AuthLedgerEntry).where(
+        AuthLedgerEntry.visit_id == visit.id).order_by(AuthLedgerEntry.code)))
+
+
+def get_visit(session: Session, visit_id: int) -> InfusionVisit:
+    """:raise NotFound: no visit with that id."""
+    visit = session.get(InfusionVisit, visit_id)
+    if visit is None:
+        raise NotFound(f"Infusion visit {visit_id} does not exist.")
+    return visit

@@ -1,0 +1,214 @@
+"""The infusion visit pages: coding lines and findings, auth warnings, the visit list flag,
+completing a visit, the drug catalog admin, and the coding partials for work items."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask import render_template
+from sqlalchemy import select
+
+from tests.factories import (
+    make_authorization,
+    make_claim,
+    make_coverage,
+    make_denial,
+    make_user,
+    make_work_item,
+)
+from workqueue.models import (
+    Administration,
+    AuditEvent,
+    CareSetting,
+    ClaimLine,
+    DrugCatalogEntry,
+    InfusionVisit,
+)
+from workqueue.services.catalog import seed_drug_catalog
+from workqueue.services.coding import coding_view_for_item
+
+TODAY = datetime.now(UTC).date()
+
+
+def _visit(session, *, stop=True, day=None, **auth_overrides) -> InfusionVisit:
+    day = day or TODAY
+    auth = make_authorization(session, make_coverage(session), **auth_overrides)
+    visit = InfusionVisit(patient_id=auth.patient_id, authorization_id=auth.id,
+                          scheduled_date=day, setting=CareSetting.OFFICE)
+    visit.administrations.append(Administration(
+        label="a1", kind="therapeutic", route="iv_infusion", drug_code="J1745",
+        dose=Decimal("415"), dose_unit="mg", discarded=Decimal("85"),
+        start_at=datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC),
+        stop_at=datetime(day.year, day.month, day.day, 17, 0, tzinfo=UTC) if stop else None))
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def _login(session, auth, role="coordinator"):
+    user = make_user(session, role)
+    auth.login(user.username)
+    return user
+
+
+def test_visit_page_shows_administrations_lines_and_findings(session, client, auth) -> None:
+    user = _login(session, auth)
+    visit = _visit(session, stop=False)
+    page = client.get(f"/visits/{visit.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "415 mg" in html and "85 mg" in html and "<td>J1745</td><td>42</td>" in html
+    assert "missing_stop_time" in html and "Needs fixing before billing" in html
+    event = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "infusion_visit"))
+    assert (event.action, event.user_id, event.patient_id) == ("view", user.id, visit.patient_id)
+
+
+def test_clean_visit_is_ready_and_lists_its_lines(session, client, auth) -> None:
+    _login(session, auth)
+    visit = _visit(session, authorized_units=500)
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "Ready to bill" in html and "No findings." in html
+    assert "<td>J1745</td><td>8</td><td>JW</td>" in html
+
+
+def test_visit_page_shows_auth_warnings(session, client, auth) -> None:
+    _login(session, auth)
+    visit = _visit(session, start_date=date(2020, 1, 1), end_date=date(2020, 6, 30))
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "outside_auth_span" in html and "outside the authorization" in html
+
+
+def test_visit_list_flags_visits_with_coding_errors(session, client, auth) -> None:
+    _login(session, auth)
+    bad = _visit(session, stop=False)
+    good = _visit(session, authorized_units=500)
+    client.get(f"/visits/{bad.id}")
+    client.get(f"/visits/{good.id}")
+    html = client.get("/visits/").get_data(as_text=True)
+    assert html.count("Needs fixing before billing") == 1
+    row = html.split(f'/visits/{bad.id}"')[1].split("</tr>")[0]
+    assert "Needs fixing before billing" in row
+
+
+def test_unknown_visit_is_404(session, client, auth) -> None:
+    _login(session, auth)
+    assert client.get("/visits/999999").status_code == 404
+
+
+def test_completing_posts_units_to_the_authorization(session, client, auth) -> None:
+    _login(session, auth)
+    visit = _visit(session, authorized_units=500)
+    token = auth.csrf(f"/visits/{visit.id}")
+    response = client.post(f"/visits/{visit.id}/complete", data={"csrf_token": token})
+    assert response.status_code == 303
+    session.expire_all()
+    assert visit.authorization.units_used == 50
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "Posted to the authorization" in html and "J1745: 50 units" in html
+
+
+# --- drug catalog admin ----------------------------------------------------------------------
+
+
+def _form(**overrides) -> dict:
+    return {"hcpcs": "J9998", "description": "synthetic test biologic", "unit_size": "5",
+            "unit": "mg", "family": "therapeutic", "is_single_dose": "y", "is_active": "y"
+            } | overrides
+
+
+def test_catalog_edits_need_the_admin_role(session, client, auth) -> None:
+    _login(session, auth, "supervisor")
+    assert client.get("/visits/catalog").status_code == 200
+    assert client.get("/visits/catalog/new").status_code == 403
+    token = auth.csrf("/visits/catalog")
+    response = client.post("/visits/catalog/new", data=_form(csrf_token=token))
+    assert response.status_code == 403
+    assert session.scalar(select(DrugCatalogEntry).where(DrugCatalogEntry.hcpcs == "J9998")) is None
+
+
+def test_admin_adds_a_code(session, client, auth) -> None:
+    _login(session, auth, "admin")
+    token = auth.csrf("/visits/catalog/new")
+    response = client.post("/visits/catalog/new", data=_form(csrf_token=token))
+    assert response.status_code == 303
+    entry = session.scalar(select(DrugCatalogEntry).where(DrugCatalogEntry.hcpcs == "J9998"))
+    assert entry.unit_size == Decimal("5") and entry.is_single_dose
+    assert "J9998" in client.get("/visits/catalog").get_data(as_text=True)
+
+
+def test_invalid_entry_shows_errors_next_to_fields_and_saves_nothing(session, client,
+                                                                     auth) -> None:
+    _login(session, auth, "admin")
+    token = auth.csrf("/visits/catalog/new")
+    response = client.post("/visits/catalog/new",
+                           data=_form(csrf_token=token, hcpcs="96413", unit_size="0"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="hcpcs-error"' in html and "A letter A-V then four digits" in html
+    assert 'id="unit_size-error"' in html and "more than zero" in html
+    assert session.scalar(select(DrugCatalogEntry)) is None
+
+
+def test_duplicate_code_error_is_shown_on_the_code_field(session, client, auth) -> None:
+    seed_drug_catalog(session)
+    _login(session, auth, "admin")
+    token = auth.csrf("/visits/catalog/new")
+    response = client.post("/visits/catalog/new", data=_form(csrf_token=token, hcpcs="J1745"))
+    assert response.status_code == 422
+    assert "already in the catalog" in response.get_data(as_text=True).split('id="hcpcs-error"')[1]
+
+
+def test_admin_edit_changes_the_units_on_the_visit_page(session, client, auth) -> None:
+    seed_drug_catalog(session)
+    _login(session, auth, "admin")
+    visit = _visit(session, authorized_units=500)
+    entry = session.scalar(select(DrugCatalogEntry).where(DrugCatalogEntry.hcpcs == "J1745"))
+    url = f"/visits/catalog/{entry.id}/edit"
+    token = auth.csrf(url)
+    response = client.post(url, data=_form(csrf_token=token, hcpcs="J1745", unit_size="100"))
+    assert response.status_code == 303
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "<td>J1745</td><td>5</td><td></td>" in html or "<td>J1745</td><td>5</td>" in html
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "update",
+                                                    AuditEvent.object_type == "drug_catalog_entry"))
+    assert event.object_id == str(entry.id)
+
+
+# --- partials for the work-item page ----------------------------------------------------------
+
+
+def test_prior_auth_item_gets_the_visit_panel(session, app) -> None:
+    visit = _visit(session, stop=False)
+    item = make_work_item(session, "prior_auth", visit_id=visit.id, patient_id=visit.patient_id)
+    view = coding_view_for_item(session, item)
+    assert view.compare is None and view.panel.has_errors
+    with app.test_request_context():
+        html = render_template("visits/_coding_panel.html", coding=view.panel)
+    assert "missing_stop_time" in html
+
+
+def test_coding_denial_item_compares_billed_and_recomputed_lines(session, app) -> None:
+    visit = _visit(session, authorized_units=500)
+    claim = make_claim(session, visit_id=visit.id)
+    claim.lines.append(ClaimLine(line_number=2, procedure_code="J1745", units=Decimal(50),
+                                 charge=Decimal("100"), service_date=TODAY))
+    session.flush()
+    denial = make_denial(session, claim, category="coding", claim_line_id=claim.lines[1].id)
+    item = make_work_item(session, "denial", denial_id=denial.id, claim_id=claim.id,
+                          category="coding")
+    compare = coding_view_for_item(session, item).compare
+    by_billed = {row.billed.line_number: row for row in compare.rows if row.billed}
+    assert by_billed[1].differences == frozenset({"code"})  # 96413 billed, 96365 recomputed
+    assert by_billed[2].differences == frozenset({"units"})  # billed 50, recomputed 42
+    missing = {(row.recomputed.code, row.recomputed.units, row.recomputed.modifiers)
+               for row in compare.rows if row.billed is None}
+    assert missing == {("96365", 1, ()), ("96366", 1, ()), ("J1745", 8, ("JW",))}
+    assert compare.has_differences
+    with app.test_request_context():
+        html = render_template("visits/_coding_compare.html", compare=compare)
+    assert "<mark>96413</mark>" in html and "denied" in html
+
+
+def test_other_denials_get_no_coding_view(session) -> None:
+    item = make_work_item(session, "denial", denial_id=make_denial(session).id,
+                          category="authorization")
+    assert coding_view_for_item(session, item) is None
