@@ -11,6 +11,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workqueue.domain.rules import AGING_BUCKETS
@@ -25,43 +26,46 @@ def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
+def options(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects, not (value, label) tuples."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+_KINDS = [("", "Any kind")] + [(k.value, _label(k.value)) for k in WorkItemKind]
+_STATUSES = [("", "Any status")] + [(s.value, _label(s.value)) for s in WorkItemStatus]
+_ASSIGNEES = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
+_AGES = [("", "Any age")] + [(label, f"{label} days") for _, _, label in AGING_BUCKETS]
+_PENDED = [("active", "Active only"), ("pended", "Pended only"), ("all", "Active and pended")]
+_DIRECTIONS = [("", "Default"), ("asc", "Ascending"), ("desc", "Descending")]
+
+
 class WorklistFilterForm(FlaskForm):
     """The worklist's filter bar; read from the query string so links and bookmarks work."""
 
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k.value, _label(k.value))
-                                                            for k in WorkItemKind],
-                       validators=[Optional()])
-    status = SelectField("Status", choices=[("", "Any status")] + [
-        (s.value, _label(s.value)) for s in WorkItemStatus], validators=[Optional()])
-    payer = SelectField("Payer", choices=[("", "Any payer")], validators=[Optional()])
-    assignee = SelectField("Assignee", choices=[("", "Anyone"), ("me", "Me"),
-                                                ("none", "Unassigned")],
-                           validators=[Optional()])
+    kind = SelectField("Kind", choices=options(_KINDS), validators=[Optional()])
+    status = SelectField("Status", choices=options(_STATUSES), validators=[Optional()])
+    payer = SelectField("Payer", choices=options([("", "Any payer")]), validators=[Optional()])
+    assignee = SelectField("Assignee", choices=options(_ASSIGNEES), validators=[Optional()])
     due_from = DateField("Due from", validators=[Optional()])
     due_to = DateField("Due to", validators=[Optional()])
-    aging = SelectField("Age", choices=[("", "Any age")] + [(label, f"{label} days")
-                                                          for _, _, label in AGING_BUCKETS],
-                        validators=[Optional()])
+    aging = SelectField("Age", choices=options(_AGES), validators=[Optional()])
     amount_min = DecimalField("Min $", places=2, validators=[Optional(), NumberRange(min=0)])
     amount_max = DecimalField("Max $", places=2, validators=[Optional(), NumberRange(min=0)])
-    pended = SelectField("Pended", choices=[("active", "Active only"), ("pended", "Pended only"),
-                                            ("all", "Active and pended")],
-                         default="active", validators=[Optional()])
-    sort = SelectField("Sort", choices=[(s, _label(s)) for s in SORT_CHOICES],
+    pended = SelectField("Pended", choices=options(_PENDED), default="active",
+                         validators=[Optional()])
+    sort = SelectField("Sort", choices=options((s, _label(s)) for s in SORT_CHOICES),
                        default="priority", validators=[Optional()])
-    dir = SelectField("Direction", choices=[("", "Default"), ("asc", "Ascending"),
-                                            ("desc", "Descending")], validators=[Optional()])
-    per_page = SelectField("Rows", choices=[(str(n), str(n)) for n in PAGE_SIZES],
+    dir = SelectField("Direction", choices=options(_DIRECTIONS), validators=[Optional()])
+    per_page = SelectField("Rows", choices=options((n, str(n)) for n in PAGE_SIZES),
                            default="50", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
 
     def set_choices(self, payers, users) -> None:
-        self.payer.choices = [("", "Any payer")] + [(str(p.id), p.name) for p in payers]
-        self.assignee.choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
-            (str(u.id), u.display_name) for u in users]
+        self.payer.choices = options([("", "Any payer")] + [(p.id, p.name) for p in payers])
+        self.assignee.choices = options(_ASSIGNEES + [(u.id, u.display_name) for u in users])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -86,9 +90,9 @@ class BulkActionForm(FlaskForm):
 
     ids = SelectMultipleField("Selected items", coerce=int, validate_choice=False,
                               validators=[InputRequired(message="Select at least one item.")])
-    action = SelectField("Action", choices=[("assign", "Assign to"), ("pend", "Pend until"),
-                                            ("priority", "Set priority boost")])
-    assignee_id = SelectField("Assignee", choices=[("", "Choose a person")],
+    action = SelectField("Action", choices=options([("assign", "Assign to"), ("pend", "Pend until"),
+                                                    ("priority", "Set priority boost")]))
+    assignee_id = SelectField("Assignee", choices=options([("", "Choose a person")]),
                               validators=[Optional()])
     pend_until = DateField("Pend until", validators=[Optional()])
     priority_override = IntegerField("Priority boost (days)",

@@ -14,6 +14,7 @@ from workqueue.forms.queues import (
     BulkActionForm,
     SavedViewForm,
     WorklistFilterForm,
+    options,
     worklist_filter,
 )
 from workqueue.models import SavedView
@@ -77,8 +78,8 @@ def _render_worklist(queue, args: MultiDict, *, bulk_form=None, view_form=None, 
     commit(db)
     if bulk_form is None:
         bulk_form = BulkActionForm(formdata=None)
-    bulk_form.assignee_id.choices = [("", "Choose a person")] + [
-        (str(u.id), u.display_name) for u in users]
+    bulk_form.assignee_id.choices = options([("", "Choose a person")]
+                                            + [(u.id, u.display_name) for u in users])
     context = dict(queue=queue, form=form, page=page, users=users, sort_keys=SORT_KEYS,
                    args=args, bulk_form=bulk_form, view_form=view_form or SavedViewForm(
                        formdata=None), views=saved_views_for(db, current_user, queue),
@@ -111,8 +112,8 @@ def bulk(slug: str):
     queue = _queue_or_404(slug)
     form = BulkActionForm()
     back = MultiDict(parse_qs(form.back.data or "", keep_blank_values=False))
-    form.assignee_id.choices = [("", "")] + [(str(u.id), "") for u in
-                                             worklist_choices(get_session(), queue)[1]]
+    form.assignee_id.choices = options([("", "")] + [
+        (u.id, u.display_name) for u in worklist_choices(get_session(), queue)[1]])
     if not form.validate_on_submit():
         return _render_worklist(queue, back, bulk_form=form, status=422)
     db, actor, now = get_session(), current_actor(), utcnow()

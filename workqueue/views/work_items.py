@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission, can_work_kind, has_permission
+from workqueue.forms.queues import options
 from workqueue.forms.work_items import (
     AssignForm,
     CallLogForm,
@@ -66,7 +67,7 @@ def _render(item_id: int, submitted: dict | None = None, stale=None, status: int
     for form in forms.values():  # a resubmission acts on what the user now sees
         form.version.data = str(page.item.version)
         form.seen_activity.data = str(page.last_activity_id)
-    forms["assign"].assignee_id.choices = [(u.id, u.display_name) for u in page.assignable]
+    forms["assign"].assignee_id.choices = options((u.id, u.display_name) for u in page.assignable)
     return render_template(
         "work_items/show.html", page=page, item=page.item, forms=forms, stale=stale,
         today=now.date(), can_work=can_work_kind(current_user.role, page.item.kind)
