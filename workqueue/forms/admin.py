@@ -20,6 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -44,6 +45,11 @@ def label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
+def options(pairs) -> list[SelectChoice]:
+    """Choices as WTForms 3.3 wants them (tuples are deprecated)."""
+    return [SelectChoice(value, text) for value, text in pairs]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A group of checkboxes: every choice visible and reachable by Tab and Space."""
 
@@ -52,7 +58,7 @@ class MultiCheckboxField(SelectMultipleField):
 
     def pre_validate(self, form):
         # Checkboxes may all be unticked; unknown values are still refused.
-        values = {str(v) for v, *_ in self.choices} if self.choices else set()
+        values = {str(c.value) for c in self.choices or ()}
         for data in self.data or ():
             if str(data) not in values:
                 raise ValidationError(f"{data!r} is not a valid choice.")
@@ -80,7 +86,7 @@ def _field(form, dotted: str):
     return getattr(form, dotted, None) if dotted in form._fields else None
 
 
-ROLE_CHOICES = [(r.value, label(r.value)) for r in Role]
+ROLE_CHOICES = options((r.value, label(r.value)) for r in Role)
 USERNAME = Regexp(r"^[A-Za-z0-9_.]+$", message="Letters, digits, dots or underscores only.")
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail address like a@b.org.")
 
@@ -123,12 +129,14 @@ class PasswordResetForm(FlaskForm):
 class SkillsForm(FlaskForm):
     payers = MultiCheckboxField("Payers", choices=[])
     denial_categories = MultiCheckboxField(
-        "Denial categories", choices=[(c.value, label(c.value)) for c in DenialCategory])
+        "Denial categories",
+        choices=options((c.value, label(c.value)) for c in DenialCategory))
     drug_families = StringField(
         "Drug families", validators=[Optional(), Length(max=400)],
         description="Comma-separated, e.g. chemo, biologic, immunoglobulin.")
     work_kinds = MultiCheckboxField("Kinds of work",
-                                    choices=[(k.value, label(k.value)) for k in WorkItemKind])
+                                    choices=options((k.value, label(k.value))
+                                                    for k in WorkItemKind))
 
     def validate_drug_families(self, field):
         if any(len(v.strip()) > 80 for v in (field.data or "").split(",")):
@@ -160,7 +168,8 @@ class AppealLevelForm(Form):
 
 class PayerForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    payer_type = SelectField("Type", choices=[(t.value, label(t.value)) for t in PayerType])
+    payer_type = SelectField("Type",
+                             choices=options((t.value, label(t.value)) for t in PayerType))
     edi_payer_id = StringField("EDI payer id", validators=[Optional(), Length(max=80)],
                                description="N1*PR / NM1*PR identifier on 835 files.")
     is_active = BooleanField("Active", default=True)
@@ -181,14 +190,19 @@ class PayerForm(FlaskForm):
     save = SubmitField("Save payer")
 
     def validate_levels(self, field):
-        numbers = [e.form.level.data for e in field.entries
-                   if not e.form.remove.data and e.form.level.data is not None]
+        seen: set[int] = set()
+        repeated = False
         for entry in field.entries:
             number = entry.form.level.data
-            if not entry.form.remove.data and number is not None and numbers.count(number) > 1:
+            if entry.form.remove.data or number is None:
+                continue
+            if number in seen:
                 entry.form.level.errors = [*entry.form.level.errors,
                                            f"Level {number} is listed twice."]
-                raise ValidationError("Each level may appear once.")
+                repeated = True
+            seen.add(number)
+        if repeated:
+            raise ValidationError("Each level may appear once.")
 
     RULE_FIELDS = ("timely_filing_days", "auth_lead_days", "auth_turnaround_days",
                    "reverify_days", "auth_units_warn_pct", "ar_followup_days")
@@ -203,16 +217,17 @@ class QueueForm(FlaskForm):
         description="Used in links; lowercase letters, digits and dashes.")
     description = TextAreaField("Description", validators=[Optional(), Length(max=300)])
     kinds = MultiCheckboxField("Kinds of work (none ticked: all)",
-                               choices=[(k.value, label(k.value)) for k in WorkItemKind])
+                               choices=options((k.value, label(k.value)) for k in WorkItemKind))
     payer_ids = MultiCheckboxField("Payers (none ticked: all)", coerce=int, choices=[])
     categories = MultiCheckboxField("Denial categories (none ticked: all)",
-                                    choices=[(c.value, label(c.value)) for c in DenialCategory])
+                                    choices=options((c.value, label(c.value))
+                                                    for c in DenialCategory))
     other_categories = StringField("Other categories (drug families)",
                                    validators=[Optional(), Length(max=300)],
                                    description="Comma-separated, e.g. biologic, chemo.")
     member_ids = MultiCheckboxField("Members", coerce=int, choices=[])
-    strategy = SelectField("Auto-assignment", choices=[
-        (s.value, label(s.value)) for s in AssignmentStrategy])
+    strategy = SelectField("Auto-assignment", choices=options(
+        (s.value, label(s.value)) for s in AssignmentStrategy))
     is_skill_matched = BooleanField("Only to members with a matching skill (payer, category)")
     is_active = BooleanField("Active", default=True)
 
@@ -229,7 +244,9 @@ class AuditFilterForm(FlaskForm):
 
     user_id = SelectField("User", choices=[], validators=[Optional()])
     patient_id = IntegerField("Patient id", validators=[Optional(), NumberRange(min=1)])
-    action = SelectField("Action", choices=[], validators=[Optional()])
+    # Any action may be asked for, even one not (yet) in the log.
+    action = SelectField("Action", choices=[], validate_choice=False,
+                         validators=[Optional(), Length(max=30)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])

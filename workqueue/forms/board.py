@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from workqueue.forms.admin import MultiCheckboxField, label
+from workqueue.forms.admin import MultiCheckboxField, label, options
 from workqueue.models import AssignmentStrategy
 from workqueue.services.queues import MAX_BULK
 
@@ -20,7 +20,7 @@ class BulkAssignForm(FlaskForm):
 class RoutingForm(FlaskForm):
     """One queue's auto-assignment rule; each queue's form has its own prefix on the board."""
 
-    strategy = SelectField("Auto-assignment", choices=[
-        (s.value, label(s.value)) for s in AssignmentStrategy])
+    strategy = SelectField("Auto-assignment", choices=options(
+        (s.value, label(s.value)) for s in AssignmentStrategy))
     is_skill_matched = BooleanField("Match skills (payer, category)")
     member_ids = MultiCheckboxField("Members", coerce=int, choices=[])

@@ -16,6 +16,7 @@ from workqueue.forms.admin import (
     SkillsForm,
     UserCreateForm,
     UserEditForm,
+    options,
     show_domain_error,
 )
 from workqueue.models import DenialCategory, Payer, Queue, SkillKind, User
@@ -95,7 +96,7 @@ def _skills_form(user: User, submitted: bool = False) -> SkillsForm:
                           denial_categories=by_kind.get(SkillKind.DENIAL_CATEGORY, []),
                           drug_families=", ".join(by_kind.get(SkillKind.DRUG_FAMILY, [])),
                           work_kinds=by_kind.get(SkillKind.WORK_KIND, []))
-    form.payers.choices = [(str(p.id), p.name) for p in reports.all_payers(get_session())]
+    form.payers.choices = options((str(p.id), p.name) for p in reports.all_payers(get_session()))
     return form
 
 
@@ -224,9 +225,9 @@ def _queue_form(queue: Queue | None) -> QueueForm:
                          categories=[c for c in queue.categories if c in known],
                          other_categories=", ".join(c for c in queue.categories
                                                     if c not in known))
-    form.payer_ids.choices = [(p.id, p.name) for p in reports.all_payers(db)]
-    form.member_ids.choices = [(u.id, f"{u.display_name} ({u.role})")
-                               for u in reports.assignable_people(db)]
+    form.payer_ids.choices = options((p.id, p.name) for p in reports.all_payers(db))
+    form.member_ids.choices = options((u.id, f"{u.display_name} ({u.role})")
+                                      for u in reports.assignable_people(db))
     return form
 
 
@@ -260,9 +261,10 @@ def queue_edit(queue_id: int | None):
 def _audit_filter():
     db = get_session()
     form = AuditFilterForm(request.args)
-    form.user_id.choices = [("", "Anyone")] + [(str(u.id), u.username)
-                                               for u in reports.all_users(db)]
-    form.action.choices = [("", "Any action")] + [(a, a) for a in reports.audit_actions(db)]
+    form.user_id.choices = options([("", "Anyone")] + [(str(u.id), u.username)
+                                                       for u in reports.all_users(db)])
+    form.action.choices = options([("", "Any action")]
+                                  + [(a, a) for a in reports.audit_actions(db)])
     valid = form.validate()
     return form, reports.AuditFilter(
         user_id=int(form.user_id.data) if valid and form.user_id.data else None,

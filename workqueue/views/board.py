@@ -8,7 +8,7 @@ from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import DomainError, NotFound
 from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm
-from workqueue.forms.admin import show_domain_error
+from workqueue.forms.admin import options, show_domain_error
 from workqueue.forms.board import BulkAssignForm, RoutingForm
 from workqueue.models import Queue, User
 from workqueue.security import current_actor, requires, utcnow
@@ -31,14 +31,14 @@ def _routing_form(queue: Queue, people: list[User], submitted: bool = False) -> 
     else:
         form = RoutingForm(formdata=None, prefix=f"q{queue.id}", obj=queue,
                            member_ids=[m.id for m in queue.members])
-    form.member_ids.choices = [(u.id, _person(u)) for u in people]
+    form.member_ids.choices = options((u.id, _person(u)) for u in people)
     return form
 
 
 def _bulk_form(queues: list[Queue], people: list[User], submitted: bool = False):
     form = BulkAssignForm() if submitted else BulkAssignForm(formdata=None)
-    form.queue_id.choices = [(q.id, q.name) for q in queues]
-    form.assignee_id.choices = [(u.id, _person(u)) for u in people]
+    form.queue_id.choices = options((q.id, q.name) for q in queues)
+    form.assignee_id.choices = options((u.id, _person(u)) for u in people)
     return form
 
 
