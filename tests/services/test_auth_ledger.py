@@ -170,3 +170,45 @@ def test_reauthorization_opens_within_the_lead_days_of_expiry(session) -> None:
     assert [item.authorization_id for item in opened] == [near.id]
     assert _open_reauths(session, far) == 0
     assert open_due_reauthorizations(session, ACTOR, NOW) == []
+
+
+def test_a_completed_visit_is_not_counted_twice_against_its_own_auth(session) -> None:
+    auth = _auth(session, authorized_units=50)
+    visit = _visit(session, auth)  # uses exactly the 50 units
+    result = complete_visit(session, visit, ACTOR, NOW)
+    assert auth.units_remaining == 0
+    assert "units_exceed_authorization" not in {f.code for f in result.findings}
+    again = complete_visit(session, visit, ACTOR, NOW)
+    assert "units_exceed_authorization" not in {f.code for f in again.findings}
+    assert visit.has_coding_errors is False
+
+
+def test_two_concurrent_completions_post_the_visit_once(committed_app) -> None:
+    import threading
+
+    from workqueue.db import session_scope
+    from workqueue.models import Authorization
+
+    with session_scope(committed_app) as setup:
+        auth = _auth(setup, authorized_units=500)
+        visit_id, auth_id = _visit(setup, auth).id, auth.id
+    barrier, errors = threading.Barrier(2), []
+
+    def complete() -> None:
+        try:
+            barrier.wait()
+            with session_scope(committed_app) as db:
+                complete_visit(db, db.get(InfusionVisit, visit_id), ACTOR, NOW)
+        except Exception as error:  # an IntegrityError here would mean a double post
+            errors.append(error)
+
+    threads = [threading.Thread(target=complete) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with session_scope(committed_app) as check:
+        stored = check.get(Authorization, auth_id)
+        assert (stored.units_used, stored.visits_used) == (50, 1)
+        assert check.scalar(select(func.count()).select_from(AuthLedgerEntry)) == 1

@@ -22,6 +22,7 @@ from workqueue.models import (
     ClaimLine,
     DrugCatalogEntry,
     InfusionVisit,
+    WorkItem,
 )
 from workqueue.services.catalog import seed_drug_catalog
 from workqueue.services.coding import coding_view_for_item
@@ -212,3 +213,17 @@ def test_other_denials_get_no_coding_view(session) -> None:
     item = make_work_item(session, "denial", denial_id=make_denial(session).id,
                           category="authorization")
     assert coding_view_for_item(session, item) is None
+
+
+def test_worklist_condition_finds_items_of_visits_with_coding_errors(session) -> None:
+    from workqueue.queries import coding_error_conditions
+    from workqueue.services.coding import code_stored_visit
+
+    bad, good = _visit(session, stop=False), _visit(session, authorized_units=500)
+    for visit in (bad, good):
+        code_stored_visit(session, visit)
+    flagged = make_work_item(session, "prior_auth", visit_id=bad.id)
+    make_work_item(session, "prior_auth", visit_id=good.id)
+    make_work_item(session, "prior_auth")
+    found = session.scalars(select(WorkItem.id).where(*coding_error_conditions())).all()
+    assert found == [flagged.id]
