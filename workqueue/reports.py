@@ -305,7 +305,8 @@ def ar_aging(session: Session, now: datetime) -> Report:
         .group_by(Payer.name, bucket)
     ).all()
     labels = [b[2] for b in AGING_BUCKETS]
-    dollars: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(labels, Decimal(0)))
+    zero = Decimal("0.00")
+    dollars: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(labels, zero))
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(labels, 0))
     for payer, label, count, total in rows:
         dollars[payer][label] = _money(total)
