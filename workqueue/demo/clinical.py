@@ -270,7 +270,7 @@ def _course(session, rng, today, seq, patient, coverage, demo_payer, payer, ther
         session.add(auth)
     session.flush()  # visits link to the order by id
     course = Course(patient, coverage, payer, demo_payer, therapy, order, auth)
-    _visits(session, rng, today, course, started)
+    _visits(session, rng, today, course, order.start_date)
     return course
 
 
@@ -287,7 +287,11 @@ def _authorization(rng, today, seq, patient, coverage, order, therapy, started) 
                                           time(16, 0), UTC),
         )
     length = max(90, min(365, therapy.every_days * therapy.infusions_per_auth + 14))
-    start = max(started, today - timedelta(days=rng.randint(10, length - 3)))
+    offset = rng.randint(10, length - 3)
+    if rng.random() < 0.2:  # runs out within the month: re-authorization work
+        offset = length - rng.randint(1, 30)
+    start = today - timedelta(days=offset)
+    order.start_date = min(started, start)
     status = AuthorizationStatus.APPROVED
     if roll > 0.95:
         status = AuthorizationStatus.PARTIALLY_APPROVED
@@ -317,11 +321,17 @@ def _visits(session, rng, today, course: Course, started: date) -> None:
         nxt = day + timedelta(days=therapy.every_days)
         if nxt <= today + timedelta(days=21):
             upcoming.append(nxt)
+    if therapy.every_days <= 14:  # a fixed course (IV iron), not maintenance: it ends
+        past = past[:therapy.infusions_per_auth]
+        if len(past) == therapy.infusions_per_auth:
+            upcoming = []
     past = past[-4:]
     setting = (CareSetting.OFFICE if course.order.site_of_care == "physician office"
                else CareSetting.FACILITY)
     for visit_date in past:
-        in_span = approved and auth.start_date <= visit_date <= auth.end_date
+        # A dose the auth has no units left for goes out unauthorized (a CARC 198 later).
+        in_span = (approved and auth.start_date <= visit_date <= auth.end_date
+                   and auth.units_used + drug_units(therapy) <= auth.authorized_units)
         visit = InfusionVisit(patient=course.patient, order_id=course.order.id,
                               authorization=auth if in_span else None,
                               scheduled_date=visit_date, setting=setting,

@@ -1,0 +1,228 @@
+"""The demo data set: enough of everything, real codes, valid identifiers, working logins.
+
+The seed runs once for the module on one connection whose transaction is rolled back at
+the end, so the shared test database stays empty for everyone else.
+"""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import AuthActions, app_config
+from tests.factories import NOW
+from workqueue import create_app
+from workqueue.domain.identifiers import (
+    is_valid_cpt,
+    is_valid_hcpcs,
+    is_valid_icd10_shape,
+    is_valid_mbi,
+    is_valid_npi,
+)
+from workqueue.domain.reason_codes import load_reason_codes
+from workqueue.domain.roles import Role
+from workqueue.models import (
+    Activity,
+    Administration,
+    Authorization,
+    ClaimLine,
+    Coverage,
+    Denial,
+    InfusionVisit,
+    Payer,
+    PayerType,
+    Provider,
+    Queue,
+    TherapyOrder,
+    User,
+    WorkItem,
+)
+
+TODAY = NOW.date()
+
+
+@pytest.fixture(scope="module")
+def seeded(engine):
+    from workqueue.demo.seed import seed_demo
+
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    report = seed_demo(session, NOW, fast_hash=True)
+    yield conn, session, report
+    session.close()
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def db(seeded) -> Session:
+    return seeded[1]
+
+
+def _count(db, model, *where) -> int:
+    return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_at_least_a_thousand_open_items_across_the_four_kinds(db, seeded):
+    by_kind = dict(db.execute(select(WorkItem.kind, func.count())
+                              .where(WorkItem.is_open.is_(True)).group_by(WorkItem.kind)).all())
+    assert sum(by_kind.values()) >= 1000
+    assert set(by_kind) == {"prior_auth", "eligibility", "denial", "ar_followup"}
+    assert min(by_kind.values()) >= 150
+    assert seeded[2].counts["open_items"] == sum(by_kind.values())
+
+
+def test_items_are_in_many_states_some_assigned_pended_overdue_or_in_the_pool(db):
+    open_ = WorkItem.is_open.is_(True)
+    assert _count(db, WorkItem, open_, WorkItem.assignee_id.is_not(None)) >= 100
+    assert _count(db, WorkItem, open_, WorkItem.assignee_id.is_(None)) >= 100
+    assert _count(db, WorkItem, open_, WorkItem.pended_until > TODAY) >= 30
+    assert _count(db, WorkItem, open_, WorkItem.due_on < TODAY) >= 30
+    assert _count(db, WorkItem, open_, WorkItem.claimed_at.is_not(None)) >= 6
+    assert _count(db, WorkItem, WorkItem.is_open.is_(False)) >= 20
+    for kind in ("prior_auth", "eligibility", "denial", "ar_followup"):
+        statuses = db.scalars(select(WorkItem.status).distinct()
+                              .where(WorkItem.kind == kind, open_)).all()
+        assert len(statuses) >= 4, kind
+
+
+def test_every_open_item_has_a_due_date_and_denials_an_appeal_deadline(db):
+    open_ = WorkItem.is_open.is_(True)
+    assert _count(db, WorkItem, open_, WorkItem.due_on.is_(None)) == 0
+    assert _count(db, WorkItem, open_, WorkItem.kind == "denial",
+                  WorkItem.deadline_on.is_(None)) == 0
+    assert _count(db, WorkItem, open_, WorkItem.priority_score == 0) == 0
+
+
+def test_timelines_have_notes_calls_and_status_changes(db):
+    kinds = dict(db.execute(select(Activity.kind, func.count()).group_by(Activity.kind)).all())
+    assert kinds["note"] >= 100 and kinds["call"] >= 50 and kinds["status_change"] >= 500
+    assert kinds["assignment"] >= 100 and kinds["pend"] >= 30
+
+
+def test_payers_have_the_domain_rule_tables(db):
+    payers = db.scalars(select(Payer)).all()
+    assert len(payers) >= 5
+    types = {str(p.payer_type) for p in payers}
+    assert types == {t.value for t in PayerType}
+    medicare = next(p for p in payers if p.payer_type == PayerType.MEDICARE)
+    windows = [(lvl.level, lvl.window_days) for lvl in medicare.appeal_levels]
+    assert windows == [(1, 120), (2, 180), (3, 60), (4, 60), (5, 60)]
+    assert medicare.timely_filing_days == 365
+    medicaid = next(p for p in payers if p.payer_type == PayerType.MEDICAID)
+    assert medicaid.appeal_window_days(1) == 60
+    ma = next(p for p in payers if p.payer_type == PayerType.MEDICARE_ADVANTAGE)
+    assert ma.appeal_window_days(1) == 60
+    assert all(p.edi_payer_id for p in payers)
+    commercial = [p for p in payers if p.payer_type == PayerType.COMMERCIAL]
+    assert {p.timely_filing_days for p in commercial} & {90, 120, 180}
+
+
+def test_identifiers_are_valid_npis_and_medicare_mbis(db):
+    npis = db.scalars(select(Provider.npi)).all()
+    assert len(npis) >= 10 and all(is_valid_npi(npi) for npi in npis)
+    mbis = db.scalars(select(Coverage.member_id).join(Payer, Payer.id == Coverage.payer_id)
+                      .where(Payer.payer_type == PayerType.MEDICARE)).all()
+    assert len(mbis) >= 50 and all(is_valid_mbi(m) for m in mbis)
+
+
+def test_patients_orders_and_claims_carry_real_code_shapes(db, seeded):
+    assert seeded[2].counts["patients"] >= 300
+    for codes in db.scalars(select(TherapyOrder.icd10_codes)):
+        for code in codes.split(","):
+            assert is_valid_icd10_shape(code) and code != "G35"
+    assert all(is_valid_hcpcs(c) for c in db.scalars(select(TherapyOrder.drug_code)))
+    line_codes = set(db.scalars(select(ClaimLine.procedure_code).distinct()))
+    assert all(is_valid_cpt(c) or is_valid_hcpcs(c) for c in line_codes)
+    assert {"96413", "96365", "J9312", "J1745"} <= line_codes
+
+
+def test_denials_use_catalogued_carc_and_rarc_codes(db):
+    catalog = load_reason_codes()
+    denials = db.scalars(select(Denial)).all()
+    assert len(denials) >= 150
+    for denial in denials:
+        assert all(catalog.carc(code) for code in denial.carc_codes.split(",") if code)
+        assert all(catalog.rarc(code) for code in denial.rarc_codes.split(",") if code)
+    assert len({str(d.category) for d in denials}) >= 8
+
+
+def test_authorizations_expire_soon_or_run_out_of_units(db):
+    auths = db.scalars(select(Authorization)
+                       .where(Authorization.authorized_units.is_not(None))).all()
+    soon = [a for a in auths if a.end_date <= TODAY + timedelta(days=30)]
+    nearly_used = [a for a in auths if a.units_remaining <= a.authorized_units * 0.2]
+    assert len(soon) >= 10 and len(nearly_used) >= 10
+    assert all(0 <= a.units_used <= a.authorized_units for a in auths)
+
+
+def test_visits_are_scheduled_around_today_with_timed_administrations(db):
+    assert _count(db, InfusionVisit, InfusionVisit.scheduled_date > TODAY) >= 100
+    assert _count(db, InfusionVisit, InfusionVisit.scheduled_date < TODAY) >= 300
+    given = db.scalars(select(Administration)).all()
+    assert given and all(a.start_at < a.stop_at for a in given)
+
+
+def test_queues_with_members_and_an_auto_assigning_rule(db):
+    queues = db.scalars(select(Queue)).all()
+    assert len(queues) >= 6 and all(q.members for q in queues)
+    assert any(str(q.strategy) != "manual" for q in queues)
+    assert {"Prior auth — all payers", "Denials — Medicare", "Denials — commercial"} <= {
+        q.name for q in queues}
+
+
+def test_users_of_every_role_with_skills(db):
+    users = db.scalars(select(User)).all()
+    by_role = {role: [u for u in users if u.role == role] for role in Role}
+    assert all(by_role[role] for role in Role)
+    for role in (Role.COORDINATOR, Role.DENIAL_SPECIALIST, Role.AR_SPECIALIST):
+        assert len(by_role[role]) >= 2
+        assert all(u.skills for u in by_role[role])
+
+
+@pytest.mark.parametrize("username", ["coord1", "denials1", "ar1", "super1", "admin1"])
+def test_demo_logins_work_through_the_login_form(seeded, database_url, redis_url, username):
+    conn = seeded[0]
+    app = create_app(app_config(database_url, redis_url))
+    app.extensions["workqueue.db"] = sessionmaker(
+        bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    response = AuthActions(app.test_client()).login(username, "demo-password-1")
+    assert response.status_code == 302, username
+
+
+def test_wrong_demo_password_is_refused(seeded, database_url, redis_url):
+    app = create_app(app_config(database_url, redis_url))
+    app.extensions["workqueue.db"] = sessionmaker(
+        bind=seeded[0], join_transaction_mode="create_savepoint", expire_on_commit=False)
+    response = AuthActions(app.test_client()).login("coord1", "not-the-password")
+    assert response.status_code == 422
+
+
+def _cli(args, db_url, tmp_path):
+    env = {**os.environ, "DATABASE_URL": db_url, "WORKQUEUE_VAR_DIR": str(tmp_path)}
+    env.pop("REDIS_URL", None)
+    return subprocess.run([str(Path(sys.executable).parent / "workqueue"), *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_refuses_a_database_with_data_unless_reset(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert _cli(["db", "upgrade"], db_url, tmp_path).returncode == 0
+    first = _cli(["seed-demo", "--patients", "60", "--items", "500"], db_url, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "demo-password-1" in first.stdout and "coord1" in first.stdout
+    assert "Bulk-inserted 500" in first.stdout
+    again = _cli(["seed-demo", "--patients", "60"], db_url, tmp_path)
+    assert again.returncode != 0
+    assert "already has data" in again.stderr and "--reset" in again.stderr
+    assert "Traceback" not in again.stderr
+    reset = _cli(["seed-demo", "--reset", "--patients", "60"], db_url, tmp_path)
+    assert reset.returncode == 0, reset.stderr
+    assert "Deleted all existing rows" in reset.stdout
