@@ -187,8 +187,10 @@ def operation(
     body: dict[str, Field] | None = None,
     description: str = "",
     tag: str = "work items",
+    location: bool = False,
 ) -> dict:
-    """One OpenAPI operation. ``ok`` maps success statuses to a schema name (or None: no body).
+    """One OpenAPI operation. ``ok`` maps success statuses to a schema name (or None: no body);
+    ``location``: the 201 answer carries a Location header.
 
     Authenticated operations get 401 and 403 automatically; a body adds 400 and 422.
     """
@@ -215,7 +217,7 @@ def operation(
         content = {"application/json": {"schema": _ref(schema) if isinstance(schema, str)
                                         else schema}}
         responses[str(status)] = {"description": "Success.", "content": content}
-        if status == 201:
+        if status == 201 and location:
             responses[str(status)]["headers"] = {
                 "Location": {"required": True, "schema": {"type": "string"}}}
     statuses = set(errors) | ({400, 422} if body is not None else set())

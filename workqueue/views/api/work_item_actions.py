@@ -36,7 +36,7 @@ BULK_ASSIGN_FIELDS = {
     "ids": Field("id_list", required=True, min=1, max=500),
     "assignee_id": Field("id", required=True),
 }
-_ITEM_PATH = "/work-items/<int(min=1, max=2147483647):item_id>"
+_ITEM_PATH = "/work-items/<int:item_id>"
 
 
 @bp.post(_ITEM_PATH + "/transition")

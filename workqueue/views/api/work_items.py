@@ -84,6 +84,10 @@ PATCH_FIELDS = {
 
 
 def load_item(session: Session, item_id: int):
+    """The item, or NotFound; ids past the column's range cannot exist (and must not reach
+    PostgreSQL, which would refuse the out-of-range integer)."""
+    if not 1 <= item_id <= MAX_ID:
+        raise NotFound(f"Work item {item_id} does not exist.")
     return work_items.get_work_item(session, item_id)
 
 
@@ -148,7 +152,7 @@ def list_work_items():
                          "pages": page.pages})
 
 
-@bp.get("/work-items/<int(min=1, max=2147483647):item_id>")
+@bp.get("/work-items/<int:item_id>")
 @requires(Permission.VIEW_WORK)
 def show_work_item(item_id: int):
     db = get_session()
@@ -182,7 +186,7 @@ def create_work_item():
     return jsonify(work_item_detail_json(db, item, now.date())), 201, {"Location": location}
 
 
-@bp.patch("/work-items/<int(min=1, max=2147483647):item_id>")
+@bp.patch("/work-items/<int:item_id>")
 @requires(Permission.WORK_ITEMS)
 def update_work_item(item_id: int):
     values = parse_body(PATCH_FIELDS)
@@ -210,7 +214,7 @@ def openapi_paths() -> dict:
             "post": operation(
                 "createWorkItem", "Open a work item; its deadline, due date and priority come "
                 "from the payer's rules.", permission=Permission.CREATE_ITEMS,
-                body=CREATE_FIELDS, ok={201: "WorkItemDetail"}),
+                body=CREATE_FIELDS, ok={201: "WorkItemDetail"}, location=True),
         },
         "/api/v1/work-items/{item_id}": {
             "get": operation(
