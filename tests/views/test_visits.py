@@ -227,3 +227,20 @@ def test_worklist_condition_finds_items_of_visits_with_coding_errors(session) ->
     make_work_item(session, "prior_auth")
     found = session.scalars(select(WorkItem.id).where(*coding_error_conditions())).all()
     assert found == [flagged.id]
+
+
+def test_uncodable_record_says_why_instead_of_failing(session, client, auth) -> None:
+    _login(session, auth)
+    visit = _visit(session)
+    visit.administrations[0].start_at = None
+    session.flush()
+    page = client.get(f"/visits/{visit.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "cannot be coded" in html and '"start" is required' in html.replace("&#34;", '"')
+    token = auth.csrf(f"/visits/{visit.id}")
+    refused = client.post(f"/visits/{visit.id}/complete", data={"csrf_token": token},
+                          headers={"Referer": f"http://localhost/visits/{visit.id}"})
+    assert refused.status_code == 303
+    session.expire_all()
+    assert visit.status == "scheduled" and visit.authorization.units_used == 0
