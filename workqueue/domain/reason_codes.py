@@ -9,7 +9,7 @@ A code missing from the catalog is not an error: callers keep it and flag it unk
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -79,7 +79,7 @@ class ReasonCatalog:
     def __len__(self) -> int:
         return len(self._codes)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[ReasonCode]:
         return iter(self._codes.values())
 
 
