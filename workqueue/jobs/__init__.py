@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from workqueue import db
 from workqueue.domain.errors import DomainError
-from workqueue.services import outbox
+
+# Aliased: the submodule ``workqueue.jobs.outbox`` would shadow a plain ``outbox`` name here.
+from workqueue.services import outbox as _outbox
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +131,11 @@ def job_entry(*, queue: str, noun: str, timeout: int = 600,
                 try:
                     if job is not None:
                         # Committed at once: a worker killed mid-job leaves a visible attempt.
-                        outbox.mark_running(session, job.id, utcnow())
+                        _outbox.mark_running(session, job.id, utcnow())
                         db.commit(session)
                     result = body(session, *args, **kwargs)
                     if job is not None:
-                        outbox.mark_done(session, job.id, utcnow())
+                        _outbox.mark_done(session, job.id, utcnow())
                     db.commit(session)
                     return result
                 except BaseException:
@@ -194,7 +196,7 @@ def defer(session: Session, func: Callable, *args, queue: str | None = None):
     for arg in args:
         if not isinstance(arg, int | str | bool | float) or arg is None:
             raise TypeError("jobs take ids and primitives only")
-    row, needs_enqueue = outbox.add_request(
+    row, needs_enqueue = _outbox.add_request(
         session, function=job_path(func), args=list(args), queue=queue or options.queue,
         job_id=job_id_for(options.noun, args), now=utcnow(),
     )
@@ -254,7 +256,7 @@ def enqueue_requests(app: Flask | None, releases: list) -> int:
                     len(done), len(releases), error.__class__.__name__)
     if done:
         with db.session_scope(app) as session:
-            outbox.mark_enqueued(session, done, utcnow())
+            _outbox.mark_enqueued(session, done, utcnow())
     return len(done)
 
 
@@ -313,7 +315,7 @@ def on_job_failure(job: Job, connection, exc_type, exc, traceback) -> None:
     error = short_error(exc_type, exc)
     with _app_context() as app, db.session_scope(app) as session:
         now = utcnow()
-        outbox.record_failure(session, job.id, error, is_final=is_final, now=now)
+        _outbox.record_failure(session, job.id, error, is_final=is_final, now=now)
         if is_final:
             try:
                 func = resolve_job(job.func_name)
