@@ -60,7 +60,7 @@ def test_get_next_claims_the_top_item_and_opens_it(client, auth, session, coordi
     high = make_work_item(session, "prior_auth", title="High", amount=90000, now=utcnow())
     auth.login("cora")
     home = client.get("/").get_data(as_text=True)
-    assert "Get next · PA oncology" in home and 'data-hotkey="n"' in home
+    assert "Get next<span class=\"queue-name\">PA oncology" in home and 'data-hotkey="n"' in home
 
     response = client.post(f"/queues/{queue.slug}/next",
                            data={"csrf_token": csrf_token_from(home)})

@@ -54,7 +54,12 @@ def nav_links() -> list[dict]:
 def _screen_helpers() -> dict:
     return {"nav_links": nav_links, "priority_text": priority_text, "days_left": days_left,
             "age_label": age_label, "status_tone": status_tone, "words": words,
-            "short_date": short_date}
+            "short_date": short_date, "has_endpoint": _has_endpoint}
+
+
+def _has_endpoint(endpoint: str) -> bool:
+    """Screens other parts of the product add are linked only once they exist."""
+    return endpoint in current_app.view_functions
 
 
 @bp.route("/")

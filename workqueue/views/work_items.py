@@ -67,6 +67,8 @@ def _render(item_id: int, submitted: dict | None = None, stale=None, status: int
     for form in forms.values():  # a resubmission acts on what the user now sees
         form.version.data = str(page.item.version)
         form.seen_activity.data = str(page.last_activity_id)
+    if "assign" not in (submitted or {}):
+        forms["assign"].assignee_id.data = page.item.assignee_id
     forms["assign"].assignee_id.choices = options((u.id, u.display_name) for u in page.assignable)
     return render_template(
         "work_items/show.html", page=page, item=page.item, forms=forms, stale=stale,
