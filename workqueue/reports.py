@@ -456,31 +456,44 @@ def denial_trends(session: Session, now: datetime, weeks: int = WEEKS_OF_TRENDS)
 
 
 def productivity(session: Session, now: datetime, days: int = PRODUCTIVITY_DAYS) -> Report:
-    """Items closed, status changes and calls per person over the last ``days`` days."""
+    """Items closed, status changes and calls per person over the last ``days`` days.
+
+    Two grouped statements (activities and closed items, each by person and UTC day); the
+    per-person totals and the team's days are sums over those few rows.
+    """
     since_day = now.date() - timedelta(days=days - 1)
     since = _day_start(since_day)
-    closed = dict(session.execute(
-        select(WorkItem.assignee_id, func.count())
-        .where(WorkItem.closed_at >= since, WorkItem.assignee_id.is_not(None))
-        .group_by(WorkItem.assignee_id)).all())
-    activity = session.execute(
-        select(Activity.actor_id,
+    day = _utc_day(session, Activity.at).label("day")
+    acted = session.execute(
+        select(Activity.actor_id, day,
                func.count().filter(Activity.kind == ActivityKind.STATUS_CHANGE.value),
                func.count().filter(Activity.kind == ActivityKind.CALL.value),
                func.count().filter(Activity.kind == ActivityKind.NOTE.value))
         .where(Activity.at >= since, Activity.actor_id.is_not(None))
-        .group_by(Activity.actor_id)).all()
-    acted = {r[0]: r[1:] for r in activity}
-    ids = set(closed) | set(acted)
-    users = session.execute(
-        select(User.id, User.display_name).where(User.id.in_(ids)).order_by(User.display_name)
-    ).all() if ids else []
-    rows = []
-    for uid, name in users:
-        changes, calls, notes = acted.get(uid, (0, 0, 0))
-        done = closed.get(uid, 0)
-        rows.append([name, done, changes, calls, notes, round(done / days, 1),
-                     round(changes / days, 1), round(calls / days, 1)])
+        .group_by(Activity.actor_id, day)).all()
+    closed_day = _utc_day(session, WorkItem.closed_at).label("day")
+    closed = session.execute(
+        select(WorkItem.assignee_id, closed_day, func.count())
+        .where(WorkItem.closed_at >= since, WorkItem.assignee_id.is_not(None))
+        .group_by(WorkItem.assignee_id, closed_day)).all()
+    # per person: closed, changes, calls, notes
+    person: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    team: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])  # closed, changes, calls
+    for uid, d, changes, calls, notes in acted:
+        totals = person[uid]
+        totals[1] += changes
+        totals[2] += calls
+        totals[3] += notes
+        team[_as_date(d)][1] += changes
+        team[_as_date(d)][2] += calls
+    for uid, d, count in closed:
+        person[uid][0] += count
+        team[_as_date(d)][0] += count
+    names = dict(session.execute(
+        select(User.id, User.display_name).where(User.id.in_(list(person)))).all())
+    rows = sorted(([names.get(uid, f"user {uid}"), *t, round(t[0] / days, 1),
+                    round(t[1] / days, 1), round(t[2] / days, 1)] for uid, t in person.items()),
+                  key=lambda r: r[0])
     people = Table(
         "productivity", f"Per person, last {days} days",
         [Column("Person"), Column("Items closed", INT), Column("Status changes", INT),
@@ -491,21 +504,9 @@ def productivity(session: Session, now: datetime, days: int = PRODUCTIVITY_DAYS)
                                             ("Status changes", [r[2] for r in rows]),
                                             ("Calls logged", [r[3] for r in rows])]),
     )
-    day = _utc_day(session, Activity.at).label("day")
-    per_day = session.execute(
-        select(day,
-               func.count().filter(Activity.kind == ActivityKind.STATUS_CHANGE.value),
-               func.count().filter(Activity.kind == ActivityKind.CALL.value))
-        .where(Activity.at >= since, Activity.actor_id.is_not(None)).group_by(day)).all()
-    closed_day = _utc_day(session, WorkItem.closed_at).label("day")
-    closed_per_day = {_as_date(d): c for d, c in session.execute(
-        select(closed_day, func.count())
-        .where(WorkItem.closed_at >= since, WorkItem.assignee_id.is_not(None))
-        .group_by(closed_day)).all()}
-    by_day = {_as_date(d): (c, k) for d, c, k in per_day}
     labels = [since_day + timedelta(days=i) for i in range(days)]
-    day_rows = [[d, closed_per_day.get(d, 0), *by_day.get(d, (0, 0))] for d in labels]
-    team = Table(
+    day_rows = [[d, *team.get(d, (0, 0, 0))] for d in labels]
+    daily = Table(
         "productivity-daily", "Team per day",
         [Column("Day", DATE), Column("Items closed", INT), Column("Status changes", INT),
          Column("Calls logged", INT)],
@@ -515,7 +516,7 @@ def productivity(session: Session, now: datetime, days: int = PRODUCTIVITY_DAYS)
                ("Status changes", [r[2] for r in day_rows]),
                ("Calls logged", [r[3] for r in day_rows])]),
     )
-    return Report("Productivity", [people, team],
+    return Report("Productivity", [people, daily],
                   intro="Counted from the activity timeline (UTC days). Items closed are "
                         "credited to their assignee.")
 
