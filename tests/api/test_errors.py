@@ -105,11 +105,15 @@ def test_an_inactive_users_token_is_401(api_as, session):
     _error(api.get("/api/v1/queues"), 401, "unauthorized")
 
 
-def test_a_role_without_the_permission_is_403(api_as, session):
+def test_a_role_without_the_permission_is_403_and_audited_as_denied(api_as, session):
     item = _item(session)
-    response = api_as("ar_specialist").post("/api/v1/work-items/bulk-assign",
-                                            json={"ids": [item.id], "assignee_id": 1})
+    api = api_as("ar_specialist")
+    response = api.post("/api/v1/work-items/bulk-assign",
+                        json={"ids": [item.id], "assignee_id": 1})
     _error(response, 403, "forbidden")
+    denied = session.scalars(select(AuditEvent).where(AuditEvent.user_id == api.user.id)).one()
+    assert (denied.outcome, denied.object_id) == ("denied", "api.bulk_assign")
+    assert _snapshot(session, item.id)[1] is None
 
 
 def test_working_a_kind_ones_role_cannot_is_403_and_changes_nothing(api_as, session):
@@ -248,3 +252,19 @@ def test_patch_with_a_malformed_field_changes_nothing(api_as, session):
         "priority_override": 10**9})
     _error(response, 422, "validation_failed")
     assert _snapshot(session, item.id) == before
+
+
+# --- 500 -------------------------------------------------------------------------------------
+
+def test_an_unexpected_failure_is_a_json_500_without_details(api_as, session, app, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    item = _item(session)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("patient Jane Doe broke it")
+
+    monkeypatch.setattr("workqueue.services.work_items.add_note", broken)
+    response = api_as("ar_specialist").post(f"/api/v1/work-items/{item.id}/notes",
+                                            json={"body": "x"})
+    _error(response, 500, "internal_error")
+    assert "Jane" not in response.get_data(as_text=True)

@@ -19,7 +19,7 @@ from tests.factories import make_queue, make_user, make_work_item
 from workqueue.services.users import issue_api_token
 from workqueue.views.api.openapi import openapi_document
 
-EXAMPLES = 20  # per operation and mode: about 500 requests in all
+EXAMPLES = 15  # per case below: about 550 requests in all
 
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -65,11 +65,12 @@ def fuzz_data(app, session):
     admin = make_user(session, "admin")
     worker = make_user(session, "ar_specialist")
     make_queue(session, [worker], slug="fuzz-queue", kinds=["ar_followup"])
-    for kind in ("ar_followup", "denial", "prior_auth", "eligibility"):
-        make_work_item(session, kind)
+    items = [make_work_item(session, kind)
+             for kind in ("ar_followup", "denial", "prior_auth", "eligibility")]
     token = issue_api_token(admin)
     session.commit()
-    return {"Authorization": f"Bearer {token}"}
+    return {"headers": {"Authorization": f"Bearer {token}"},
+            "path": {"item_id": items[0].id, "ref": "fuzz-queue"}}
 
 
 @pytest.fixture
@@ -80,14 +81,18 @@ def api_schema(app, fuzz_data):
 # Collected from the document itself, so a new route module is fuzzed without editing this file.
 # (schemathesis.pytest.from_fixture does not run under pytest 9, hence plain @given.)
 def _cases(document) -> list:
-    """(path, method, mode); invalid data only where there is a parameter or body to spoil."""
+    """(path, method, mode, on_real_row): invalid data only where there is something to spoil;
+    operations on one item or queue also run against a row that exists, to reach the rules."""
     cases = []
     for path, method in sorted(_routes_from(document)):
-        cases.append(pytest.param(path, method, GenerationMode.POSITIVE, id=f"{method} {path}"))
         operation = document["paths"][path][method]
+        modes = [GenerationMode.POSITIVE]
         if operation.get("parameters") or operation.get("requestBody"):
-            cases.append(pytest.param(path, method, GenerationMode.NEGATIVE,
-                                      id=f"{method} {path} invalid"))
+            modes.append(GenerationMode.NEGATIVE)
+        for mode in modes:
+            for real in (False, True) if "{" in path else (False,):
+                label = f"{method} {path} {mode.value}{' existing' if real else ''}"
+                cases.append(pytest.param(path, method, mode, real, id=label))
     return cases
 
 
@@ -96,15 +101,17 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 
 
-@pytest.mark.parametrize("path, method, mode", OPERATIONS)
+@pytest.mark.parametrize("path, method, mode, on_real_row", OPERATIONS)
 def test_generated_requests_get_no_5xx_and_documented_responses(api_schema, fuzz_data, path,
-                                                                method, mode):
+                                                                method, mode, on_real_row):
     operation = api_schema[path][method]
+    fixed = {name: value for name, value in fuzz_data["path"].items()
+             if on_real_row and "{" + name + "}" in path}
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed or None))
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def check(case):
-        case.call_and_validate(headers=fuzz_data, checks=CHECKS)
+        case.call_and_validate(headers=fuzz_data["headers"], checks=CHECKS)
 
     check()

@@ -209,6 +209,16 @@ def test_bulk_assign_reports_skipped_items(api_as, session, conforms):
     assert refused["assigned"] == [] and refused["skipped"][0]["id"] == items[0].id
 
 
+def test_a_search_by_patient_names_the_patient_in_the_audit_trail(api_as, session):
+    api = api_as("ar_specialist")
+    patient = make_patient(session)
+    item = _item(session, patient_id=patient.id)
+    body = api.get(f"/api/v1/work-items?patient_id={patient.id}").get_json()
+    assert [row["id"] for row in body["items"]] == [item.id]
+    search = session.scalars(select(AuditEvent).where(AuditEvent.action == "search")).one()
+    assert search.patient_id == patient.id and "patient_id" in search.context
+
+
 def test_notes_leave_an_update_audit_event(api_as, session):
     api = api_as("ar_specialist")
     patient = make_patient(session)

@@ -9,8 +9,10 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from workqueue.db import rollback
-from workqueue.domain.errors import DomainError
+from workqueue.db import commit, rollback
+from workqueue.domain.errors import DomainError, NotPermitted
+from workqueue.security import current_actor, utcnow
+from workqueue.services import audit
 
 HTTP_CODES = {
     400: "bad_request",
@@ -65,8 +67,20 @@ def _discard_changes() -> None:
         rollback(session)
 
 
+def _audit_denied() -> None:
+    """A refused attempt is part of the trail too (outcome "denied"), e.g. a role probing."""
+    session = g.get("db_session")
+    if session is None or g.get("api_user") is None:
+        return
+    audit.record(session, current_actor(), "access", "api", request.endpoint, now=utcnow(),
+                 outcome="denied", context=f"{request.method} {request.path}")
+    commit(session)
+
+
 def _domain_error(error: DomainError) -> Response:
     _discard_changes()
+    if isinstance(error, NotPermitted):
+        _audit_denied()
     headers = {}
     if isinstance(error, Unauthorized):
         challenge = 'Bearer realm="workqueue"'

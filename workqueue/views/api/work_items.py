@@ -145,7 +145,8 @@ def list_work_items():
     page = worklist(db, _worklist_filter(db, args), now.date())
     used = ",".join(sorted(k for k, v in args.items() if v not in ((), LIST_PARAMS[k].default)))
     audit.record(db, current_actor(), "search", "work_item", None, now=now,
-                 context=f"api worklist {page.total} results; {used}")
+                 patient_id=args["patient_id"] if page.total else None,  # (no such patient)
+                 context=f"api worklist: {page.total}; {used}")
     commit(db)
     return jsonify(items=[work_item_json(item, now.date()) for item in page.items],
                    meta={"total": page.total, "page": page.page, "per_page": page.per_page,
