@@ -178,6 +178,18 @@ def test_payer_add_level_button_adds_an_empty_row_without_saving(session, client
     assert session.get(Payer, payer.id).timely_filing_days == 365
 
 
+def test_payer_add_level_stops_at_five_levels(session, client, auth, root):
+    payer = make_payer(session, appeal_levels=[(i, f"L{i}", 60, None) for i in range(1, 6)])
+    data = _payer_data(payer, add_level="Add a level")
+    for i in range(5):
+        data |= {f"levels-{i}-level": str(i + 1), f"levels-{i}-name": f"L{i + 1}",
+                 f"levels-{i}-window_days": "60"}
+    response = _post(client, auth, f"/admin/payers/{payer.id}", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "at most 5 levels" in html
+    assert 'id="levels-5-level"' not in html
+
+
 @pytest.mark.parametrize("overrides, field", [
     ({"timely_filing_days": "0"}, "timely_filing_days"),
     ({"timely_filing_days": "abc"}, "timely_filing_days"),

@@ -180,7 +180,10 @@ def payer_edit(payer_id: int | None):
     payer = _load(Payer, payer_id) if payer_id else None
     form = _payer_form(payer)
     if form.add_level.data:  # "Add a level": the same form again with an empty row, unsaved
-        form.levels.append_entry()
+        if len(form.levels.entries) < form.levels.max_entries:
+            form.levels.append_entry()
+        else:
+            form.form_errors.append(f"A payer has at most {form.levels.max_entries} levels.")
         return render_template("admin/payer_edit.html", form=form, payer=payer)
     saved = {}
 
