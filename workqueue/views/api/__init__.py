@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-_ROUTE_MODULES = ("queues", "work_items", "work_item_actions", "openapi")
+_ROUTE_MODULES = ("queues", "work_items", "work_item_actions", "letters", "openapi")
 
 from workqueue.views.api.auth import register_authentication  # noqa: E402
 from workqueue.views.api.errors import register_error_handlers  # noqa: E402
