@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from edi_samples import envelope, payment
+from tests.x12.edi_samples import envelope, payment
 
 from workqueue.x12.reader import X12Error, read_segments
 
