@@ -55,6 +55,13 @@ class WorkItem(Base):
         # Worklists sort by priority_score DESC, id DESC: one backward scan of this index.
         sa.Index("ix_work_items_open_priority", "is_open", "priority_score", "id"),
         sa.Index("ix_work_items_open_due", "is_open", "due_on"),
+        # The idle-claim sweep and the board's idle list: only claimed open items.
+        sa.Index(
+            "ix_work_items_claimed_touched",
+            "last_touched_at",
+            postgresql_where=sa.text("is_open AND claimed_at IS NOT NULL"),
+            sqlite_where=sa.text("is_open AND claimed_at IS NOT NULL"),
+        ),
         sa.Index(
             "ix_work_items_pended",
             "pended_until",
@@ -114,7 +121,10 @@ class Activity(Base):
     """One line of an item's timeline: a note, call, status change, assignment, letter..."""
 
     __tablename__ = "activities"
-    __table_args__ = (sa.Index("ix_activities_item_at", "work_item_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_activities_item_at", "work_item_id", "at"),
+        sa.Index("ix_activities_at", "at"),  # productivity reports by day
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_item_id: Mapped[int] = mapped_column(sa.ForeignKey("work_items.id", ondelete="CASCADE"))
