@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.x12.edi_samples import envelope, payment
 
+from tests.x12.edi_samples import envelope, payment
 from workqueue.x12.remit835 import parse_remittance
 from workqueue.x12.report import build_report
 from workqueue.x12.synthetic import build_835

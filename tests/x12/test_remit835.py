@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.x12.edi_samples import envelope, payment
 
+from tests.x12.edi_samples import envelope, payment
 from workqueue.x12.remit835 import (
     ClaimPayment,
     Remittance,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from tests.x12.edi_samples import envelope, payment
 
+from tests.x12.edi_samples import envelope, payment
 from workqueue.x12.reader import X12Error, read_segments
 
 CLAIM = ["CLP*PCN1*1*100*80**12*ICN1*11*1", "NM1*QC*1*SAMPLE*ALEX****MI*ZZ1",
