@@ -15,7 +15,7 @@ from importlib import resources
 
 from jinja2 import FunctionLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workqueue.domain.errors import Conflict, NotFound, StaleVersion, ValidationFailed
@@ -358,7 +358,7 @@ def render_letter(session: Session, letter_id: int, now: datetime, *, sender: Se
             facts = gather_facts(session, letter, sender, now)
             _progress(letter, L.GENERATING, 40)
             checkpoint()
-            template = _template_for(session, letter)
+            template = _template_for(session, letter, now)
             letter.template_id = template.id
             text = letter_environment().from_string(template.body).render(**facts)
         except (_Permanent, TemplateError) as error:
@@ -388,11 +388,21 @@ def _progress(letter: Letter, status: LetterStatus, pct: int) -> None:
     letter.progress = pct
 
 
-def _template_for(session: Session, letter: Letter) -> LetterTemplate:
+def _template_for(session: Session, letter: Letter, now: datetime | None = None
+                  ) -> LetterTemplate:
     denial = letter.denial
     payer_id = denial.claim.payer_id
-    template = (resolve_template(session, str(denial.category), payer_id, letter.appeal_level)
+
+    def resolve() -> LetterTemplate | None:
+        return (resolve_template(session, str(denial.category), payer_id, letter.appeal_level)
                 or resolve_template(session, "other", payer_id, letter.appeal_level))
+
+    template = resolve()
+    if template is None and now is not None and not session.scalar(
+            select(func.count()).select_from(LetterTemplate)):
+        # A fresh installation: start from the packaged defaults rather than fail.
+        seed_letter_templates(session, now)
+        template = resolve()
     if template is None:
         raise _Permanent(f"No active letter template for category {denial.category} "
                          "(nor a generic one).")

@@ -3,6 +3,7 @@ unread count every page shows in the navigation."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission
@@ -19,7 +20,11 @@ PAGE = 50
 def _unread_count() -> dict:
     if not getattr(current_user, "is_authenticated", False):
         return {}
-    return {"notifications_unread": notifications.unread_count(get_session(), current_user.id)}
+    try:
+        return {"notifications_unread": notifications.unread_count(get_session(),
+                                                                   current_user.id)}
+    except SQLAlchemyError:  # an error page after a failed transaction: render without it
+        return {}
 
 
 @bp.get("")
