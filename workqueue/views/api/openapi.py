@@ -175,6 +175,16 @@ ITEM_ID = {"name": "item_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
+def _query_parameter(name: str, field: Field) -> dict:
+    parameter = {"name": name, "in": "query", "required": field.required,
+                 "schema": field.json_schema(query=True)}
+    if field.many:
+        parameter |= {"style": "form", "explode": True}
+    if field.description:
+        parameter["description"] = field.description
+    return parameter
+
+
 def operation(
     operation_id: str,
     summary: str,
@@ -198,12 +208,7 @@ def operation(
     if description or permission:
         needs = f"Needs the `{permission.value}` permission." if permission else ""
         op["description"] = (description + "\n\n" + needs).strip()
-    parameters = list(path) + [
-        {"name": name, "in": "query", "required": field.required,
-         "schema": field.json_schema(query=True), "description": field.description,
-         **({"style": "form", "explode": True} if field.many else {})}
-        for name, field in (query or {}).items()
-    ]
+    parameters = list(path) + [_query_parameter(name, f) for name, f in (query or {}).items()]
     if parameters:
         op["parameters"] = parameters
     if body is not None:

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from flask import g, jsonify, url_for
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import NotFound, StaleVersion, ValidationFailed
@@ -96,15 +97,18 @@ def current_item_on_conflict(session: Session, item_id: int) -> Iterator[None]:
     """A stale save answers 409 with the item as it is now, so the client can merge."""
     try:
         yield
-    except StaleVersion as error:
+    except (StaleVersion, StaleDataError) as error:
+        # StaleDataError: the version checked out, but another save landed before ours flushed.
         rollback(session)
         now = utcnow()
         item = load_item(session, item_id)
         audit.record(session, current_actor(), "view", "work_item", item.id, now=now,
                      patient_id=item.patient_id, context="api stale-version reply")
         commit(session)
-        error.details["current"] = work_item_json(item, now.date())
-        raise
+        details = getattr(error, "details", {}) | {"current": work_item_json(item, now.date())}
+        message = getattr(error, "message", "Work item was changed by someone else while "
+                          "you saved. Reload to see the changes.")
+        raise StaleVersion(message, details) from None
 
 
 def _worklist_filter(session: Session, args: dict) -> WorklistFilter:
