@@ -206,7 +206,8 @@ def bench_claims(url: str, rounds: int, seconds: float) -> dict:
 
 
 def _filters(session: Session) -> list[tuple[str, WorklistFilter]]:
-    payers = {str(p.payer_type): p.id for p in session.scalars(select(Payer))}
+    # A commercial payer that is some patients' primary (bulk items use primary coverages).
+    summit = session.scalar(select(Payer.id).where(Payer.name.like("Summit%")))
     queues = {q.slug: q for q in session.scalars(select(Queue))}
     worker = session.scalar(select(User.id).where(User.username == "denials1"))
     coordinator = session.scalar(select(User.id).where(User.username == "coord2"))
@@ -218,7 +219,7 @@ def _filters(session: Session) -> list[tuple[str, WorklistFilter]]:
         ("my items (specialist), by priority", WorklistFilter(assignee=worker)),
         ("my items (coordinator), by due date", WorklistFilter(assignee=coordinator, sort="due")),
         ("one payer, two statuses, by priority",
-         WorklistFilter(payer_ids=(payers["commercial"],),
+         WorklistFilter(payer_ids=(summit,),
                         statuses=("in_progress", "waiting_payer"))),
         ("overdue, all kinds, by due date", WorklistFilter(due_before=TODAY - timedelta(days=1),
                                                           sort="due")),
