@@ -268,3 +268,12 @@ def test_an_unexpected_failure_is_a_json_500_without_details(api_as, session, ap
                                             json={"body": "x"})
     _error(response, 500, "internal_error")
     assert "Jane" not in response.get_data(as_text=True)
+
+
+def test_a_long_forwarded_for_header_is_not_a_500(api_as, session):
+    """X-Forwarded-For is client-controlled; the audit row keeps at most an address's length."""
+    api = api_as("supervisor")
+    response = api.get("/api/v1/work-items", headers={"X-Forwarded-For": "a" * 100})
+    assert response.status_code == 200
+    search = session.scalars(select(AuditEvent).where(AuditEvent.action == "search")).one()
+    assert search.ip == "a" * 45

@@ -54,7 +54,7 @@ def record(
         object_id=None if object_id is None else str(object_id),
         patient_id=patient_id,
         outcome=outcome,
-        ip=actor.ip,
+        ip=(actor.ip or "")[:45] or None,  # the column holds an IPv6 address; headers lie
         user_agent=actor.user_agent,
         channel=actor.channel,
         context=(context or "")[:200] or None,
