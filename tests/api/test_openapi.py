@@ -41,6 +41,23 @@ def test_the_document_lists_exactly_the_registered_routes(app, client):
     assert documented == _routes(app)
 
 
+def test_every_api_view_declares_a_permission_or_is_public(app, client):
+    """Deny by default: an undeclared view would answer 403 to everyone; none is left so."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] != "api":
+            continue
+        declared = getattr(app.view_functions[rule.endpoint], "_wq_permission", None)
+        assert declared is not None, rule.endpoint
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - _IGNORED_METHODS:
+            operation = document["paths"][path][method.lower()]
+            if declared == "public":
+                assert operation["security"] == []
+            else:
+                assert f"`{declared}` permission" in operation["description"]
+
+
 def test_the_document_is_valid_openapi_3_1_with_bearer_security(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")

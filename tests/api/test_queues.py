@@ -58,3 +58,8 @@ def test_next_on_a_queue_one_is_not_a_member_of_is_403(api_as, session):
 def test_next_on_an_unknown_queue_is_404(api_as):
     response = api_as("ar_specialist").post("/api/v1/queues/no-such-queue/next")
     assert response.status_code == 404
+
+
+def test_a_queue_reference_in_other_digits_is_404_not_an_error(api_as):
+    response = api_as("ar_specialist").post("/api/v1/queues/%C2%B2/next")  # "²"
+    assert response.status_code == 404

@@ -25,7 +25,7 @@ from workqueue.views.api.validation import MAX_ID, Field, object_schema
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
-_MONEY_OUT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+_MONEY_OUT = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
 _NULLABLE_ID = {"type": ["integer", "null"]}
 
 

@@ -19,7 +19,7 @@ from workqueue.views.api.validation import MAX_ID
 def load_queue(session, ref: str) -> Queue:
     """An active queue by id or slug, or NotFound."""
     queue = None
-    if ref.isdigit() and int(ref) <= MAX_ID:
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
         queue = session.get(Queue, int(ref))
     if queue is None:
         queue = session.scalar(select(Queue).where(Queue.slug == ref))

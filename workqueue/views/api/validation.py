@@ -21,9 +21,9 @@ from workqueue.views.api.errors import BadRequest
 
 MAX_ID = 2**31 - 1
 MAX_MONEY = Decimal("9999999999.99")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MONEY = re.compile(r"\d{1,10}(\.\d{1,2})?")
-_MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+_MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Field:
         if self.type == "boolean":
             return {"type": "boolean"}
         if self.type == "date":
-            return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+            return {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
         if self.type == "money":
             return {"anyOf": [
                 {"type": "number", "minimum": 0, "maximum": float(MAX_MONEY)},
@@ -125,7 +125,7 @@ class Field:
 
     def from_text(self, text: str):
         if self.type in ("id", "integer"):
-            if not re.fullmatch(r"-?\d{1,12}", text):
+            if not re.fullmatch(r"-?[0-9]{1,12}", text):
                 raise ValueError("must be an integer")
             return self._bounded(int(text))
         if self.type == "boolean":
