@@ -34,6 +34,11 @@ class AssignmentStrategy(StrEnum):
     LEAST_LOADED = "least_loaded"
 
 
+def _open_index(name: str, *columns: str, where: str = "is_open") -> sa.Index:
+    """A partial index over open items only (closed ones are most rows and never listed)."""
+    return sa.Index(name, *columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where))
+
+
 class WorkItem(Base):
     """One unit of work of one kind, with the facts that order it in every worklist."""
 
@@ -55,6 +60,17 @@ class WorkItem(Base):
         # Worklists sort by priority_score DESC, id DESC: one backward scan of this index.
         sa.Index("ix_work_items_open_priority", "is_open", "priority_score", "id"),
         sa.Index("ix_work_items_open_due", "is_open", "due_on"),
+        # Get next for roles that work every kind: the best unassigned open item overall.
+        _open_index("ix_work_items_pool_all", "priority_score", "id",
+                    where="is_open AND assignee_id IS NULL"),
+        # Worklist shapes measured in bench/bench_engine.py (docs/benchmarks.md).
+        _open_index("ix_work_items_open_kind_priority", "kind", "priority_score", "id"),
+        _open_index("ix_work_items_open_assignee_priority", "assignee_id", "priority_score", "id"),
+        _open_index("ix_work_items_open_kind_payer_priority", "kind", "payer_id",
+                    "priority_score", "id"),
+        _open_index("ix_work_items_open_kind_category_deadline", "kind", "category",
+                    "deadline_on"),
+        _open_index("ix_work_items_open_kind_service_date", "kind", "service_date"),
         # The idle-claim sweep and the board's idle list: only claimed open items.
         sa.Index(
             "ix_work_items_claimed_touched",

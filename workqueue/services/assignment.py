@@ -8,11 +8,12 @@ db.py), so the statement is serialized and its ``assignee_id IS NULL`` guard sti
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from workqueue.domain.errors import NotPermitted, ValidationFailed
 from workqueue.domain.roles import WORKABLE_KINDS, Permission, Role, can_work_kind, has_permission
+from workqueue.domain.status import WorkItemKind
 from workqueue.models import (
     ActivityKind,
     AssignmentStrategy,
@@ -20,6 +21,7 @@ from workqueue.models import (
     SkillKind,
     User,
     WorkItem,
+    queue_members,
 )
 from workqueue.queries import available_conditions, item_in_queue, queue_conditions
 from workqueue.services import audit
@@ -129,41 +131,49 @@ def claim_next(session: Session, user: User, queue: Queue, actor: Actor,
     :raise NotPermitted: the user may not work this queue.
     """
     role = Role(user.role)
-    if role not in (Role.SUPERVISOR, Role.ADMIN) and user.id not in {m.id for m in queue.members}:
+    if role not in (Role.SUPERVISOR, Role.ADMIN) and not _is_member(session, queue, user):
         raise NotPermitted(f"You are not a member of the queue {queue.name!r}.")
+    conditions = [
+        *queue_conditions(queue),
+        *available_conditions(now.date()),
+        WorkItem.assignee_id.is_(None),
+    ]
     kinds = WORKABLE_KINDS[role]
-    table = WorkItem.__table__
+    if kinds != frozenset(WorkItemKind):  # a kind filter that excludes nothing only costs
+        conditions.append(WorkItem.kind.in_([k.value for k in kinds]))
     candidate = (
         select(WorkItem.id)
-        .where(
-            and_(
-                *queue_conditions(queue),
-                *available_conditions(now.date()),
-                WorkItem.assignee_id.is_(None),
-                WorkItem.kind.in_([k.value for k in kinds]),
-            )
-        )
+        .where(and_(*conditions))
         .order_by(WorkItem.priority_score.desc(), WorkItem.id.desc())
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    claimed_id = session.execute(
-        update(table)
-        .where(table.c.id == candidate, table.c.assignee_id.is_(None))
+    item = session.scalars(
+        update(WorkItem)
+        .where(WorkItem.id == candidate, WorkItem.assignee_id.is_(None))
         .values(assignee_id=user.id, claimed_at=now, last_touched_at=now, updated_at=now,
-                version=table.c.version + 1)
-        .returning(table.c.id)
-    ).scalar()
-    if claimed_id is None:
+                version=WorkItem.version + 1)
+        .returning(WorkItem)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
+    if item is None:
         return None
-    item = session.get(WorkItem, claimed_id, populate_existing=True)
     _log(session, item, ActivityKind.ASSIGNMENT, actor, now, f"Claimed by {user.display_name}.",
          data={"from": None, "to": user.id, "claim": True})
     audit.record(session, actor, "update", "work_item", item.id, now=now,
                  patient_id=item.patient_id, context=f"get next {queue.slug}")
     session.flush()
     return item
+
+
+def _is_member(session: Session, queue: Queue, user: User) -> bool:
+    return session.scalar(
+        select(
+            exists().where(queue_members.c.queue_id == queue.id,
+                           queue_members.c.user_id == user.id)
+        )
+    )
 
 
 def release_idle_claims(session: Session, now: datetime, idle_hours: int) -> list[int]:
