@@ -27,6 +27,9 @@ SORTABLE = {
 }
 DEFAULT_DIRECTION = {"priority": "desc", "amount": "desc"}
 MAX_PAGE_SIZE = 200
+# Counting every row of a 100,000-item queue costs more than the page itself; past this many a
+# worklist says "10,000+" (nobody pages that deep; filters narrow it).
+COUNT_CAP = 10_000
 
 
 def queue_conditions(queue: Queue) -> list[ColumnElement[bool]]:
@@ -157,19 +160,26 @@ class WorklistPage:
     total: int
     page: int
     per_page: int
+    is_total_capped: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
+def count_capped(session: Session, f: WorklistFilter, today: date) -> tuple[int, bool]:
+    """How many items match, counting no further than COUNT_CAP; and whether it stopped there."""
+    matching = select(WorkItem.id).where(and_(*_conditions(f, today))).limit(COUNT_CAP + 1)
+    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
 def worklist(session: Session, f: WorklistFilter, today: date) -> WorklistPage:
-    """One page of a worklist and the total count matching its filters (two statements)."""
+    """One page of a worklist and the (capped) count matching its filters (two statements)."""
     items = list(session.scalars(worklist_select(f, today)).unique())
-    total = session.scalar(
-        select(func.count()).select_from(WorkItem).where(and_(*_conditions(f, today)))
-    )
-    return WorklistPage(items, total or 0, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)))
+    total, capped = count_capped(session, f, today)
+    return WorklistPage(items, total, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)),
+                        capped)
 
 
 def queues_for_user(session: Session, user: User) -> list[Queue]:

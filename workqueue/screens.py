@@ -7,7 +7,7 @@ from templates), and turns rows into the plain facts the templates print.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workqueue.domain.reason_codes import load_reason_codes
@@ -31,6 +31,7 @@ from workqueue.queries import (
     SORTABLE,
     WorklistFilter,
     WorklistPage,
+    count_capped,
     open_counts_by_queue,
     queues_for_user,
     worklist,
@@ -155,9 +156,9 @@ def worklist_page(session: Session, f: WorklistFilter, today: date) -> WorklistP
     tiebreak = WorkItem.id.desc() if f.direction == "desc" else WorkItem.id.asc()
     stmt = base.outerjoin(entity, on).order_by(None).order_by(ordered, tiebreak)
     items = list(session.scalars(stmt).unique())
-    counted = base.order_by(None).limit(None).offset(None).with_only_columns(WorkItem.id)
-    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    return WorklistPage(items, total, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)))
+    total, capped = count_capped(session, f, today)
+    return WorklistPage(items, total, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)),
+                        capped)
 
 
 def worklist_choices(session: Session, queue: Queue) -> tuple[list[Payer], list[User]]:
