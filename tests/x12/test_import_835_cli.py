@@ -91,13 +91,6 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_database_import_is_not_available_yet(sample: Path) -> None:
-    result = _run(sample, "--json")
-    assert result.returncode == 3
-    assert "not available yet" in result.stderr and "--dry-run" in result.stderr
-    assert result.stdout == ""
-
-
 def test_report_is_identical_for_crlf_and_single_line_files(tmp_path: Path) -> None:
     text = build_835(claims=5, seed=11)
     one_line = tmp_path / "one.835"

@@ -1,15 +1,17 @@
-"""`workqueue import-835`: read an X12 835 remittance file and report (and later post) it.
+"""`workqueue import-835`: read an X12 835 remittance file, post it, and report.
 
-Exit status: 0 when the file was read, even if some claims or transactions were reported
-as problems; 2 when the file could not be read at all (message on stderr); 3 when the
-database import was asked for but is not available yet.
+Exit status: 0 when the file was read (even if some claims or transactions were reported as
+problems, or every payment in it was imported before); 2 when the file could not be read
+at all, the database could not be reached, or anything unexpected happened — always with a
+message on stderr and never a traceback, and with nothing saved.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -18,23 +20,33 @@ from workqueue.x12.remit835 import Remittance, parse_remittance
 from workqueue.x12.report import build_report, format_amount
 
 UNREADABLE = 2
-NOT_AVAILABLE = 3
+log = logging.getLogger(__name__)
 
 
-class ImportNotAvailable(Exception):
-    """The database import of 835 files is not built yet (issue 5, phase B)."""
-
-
-def _fail(message: str, status: int) -> NoReturn:
+def _fail(message: str, status: int = UNREADABLE) -> NoReturn:
     click.echo(f"import-835: {message}", err=True)
     raise click.exceptions.Exit(status)
 
 
-def _import_remittance(stream: BinaryIO) -> Remittance:
-    # Phase B replaces this body with the import service call (inside a session that the
-    # command commits), returning the same parsed Remittance for the report.
-    raise ImportNotAvailable("the database import is not available yet; "
-                             "use --dry-run to read and check the file")
+def _import_file(file: Path):
+    """Post the file in one CLI transaction (each payment in its own savepoint)."""
+    from workqueue import create_app
+    from workqueue.db import session_scope
+    from workqueue.models import ImportRun
+    from workqueue.security import utcnow
+    from workqueue.services.audit import Actor
+    from workqueue.services.remittances import import_remittance
+
+    app = create_app()
+    now = utcnow()
+    actor = Actor.system("cli")
+    with app.app_context(), session_scope(app) as session, file.open("rb") as stream:
+        run = ImportRun(kind="835", file_name=file.name[:200], sha256="", channel="cli",
+                        counts={}, payments=[], errors=[], created_at=now, started_at=now)
+        session.add(run)
+        session.flush()
+        result = import_remittance(session, stream, actor, now, run=run)
+    return result
 
 
 def _summary(remittance: Remittance) -> str:
@@ -52,25 +64,74 @@ def _summary(remittance: Remittance) -> str:
     return "\n".join(rows)
 
 
+def _import_summary(result) -> str:
+    c = result.counts
+    rows = [f"import #{result.run_id}: {c['payments_posted']} of {c['payments']} payment(s) "
+            f"posted, {c['payments_duplicate']} already imported"
+            + (f", {c['payments_failed']} failed" if c["payments_failed"] else ""),
+            f"  claims: {c['posted']} posted, {c['reversals']} reversal(s), "
+            f"{c['unmatched']} unmatched (for review), {c['claim_errors']} not posted",
+            f"  denial items opened: {c['denial_items']}; AR follow-ups closed as paid: "
+            f"{c['ar_items_closed']}; provider adjustments: {c['provider_adjustments']}; "
+            f"unknown codes flagged: {c['unknown_codes']}"]
+    for payment in result.payments:
+        line = (f"  {payment.payer or '(no payer name)'}  trace {payment.trace_number}  "
+                f"{format_amount(payment.amount)}  {payment.status}")
+        rows.append(line + (f": {payment.message}" if payment.message else ""))
+    rows += [f"  problem at segment {e['segment']}: {e['message']}" for e in result.errors]
+    if result.already_imported:
+        rows.append("Nothing changed: this file was imported before.")
+    return "\n".join(rows)
+
+
+def import_report(result) -> dict[str, Any]:
+    """The dry-run report, each payment and claim extended with what the import did."""
+    report = build_report(result.remittance)
+    for payment, outcome in zip(report["payments"], result.payments, strict=True):
+        payment["import"] = {"status": outcome.status, "message": outcome.message or None,
+                             "remittance_id": outcome.remittance_id}
+        for claim, done in zip(payment["claims"], outcome.claims, strict=True):
+            claim["import"] = {"result": done.result, "claim": done.claim,
+                               "denial_items": done.denial_items,
+                               "closed_items": done.closed_items,
+                               "unknown_codes": done.unknown_codes, "message": done.message}
+    report["import"] = {"run": result.run_id, "counts": result.counts,
+                        "already_imported": result.already_imported}
+    return report
+
+
 @click.command("import-835")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Read and check the file; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
 def import_835(file: Path, dry_run: bool, as_json: bool) -> None:
-    """Read an X12 835 remittance FILE, check it, and report payments, claims and denials."""
+    """Read an X12 835 remittance FILE, post payments, open denial items, and report."""
     try:
-        with file.open("rb") as stream:
-            remittance = parse_remittance(stream) if dry_run else _import_remittance(stream)
+        if dry_run:
+            with file.open("rb") as stream:
+                remittance = parse_remittance(stream)
+            output = json.dumps(build_report(remittance), indent=2) if as_json \
+                else _summary(remittance)
+        else:
+            result = _import_file(file)
+            output = json.dumps(import_report(result), indent=2) if as_json \
+                else _import_summary(result)
     except X12Error as error:
-        _fail(f"{file}: not a readable 835 file: {error}", UNREADABLE)
-    except ImportNotAvailable as error:
-        _fail(str(error), NOT_AVAILABLE)
+        _fail(f"{file}: not a readable 835 file: {error}; nothing was imported")
     except OSError as error:
-        _fail(f"{file}: cannot open: {error.strerror or error}", UNREADABLE)
-    if as_json:
-        click.echo(json.dumps(build_report(remittance), indent=2))
-    else:
-        click.echo(_summary(remittance))
+        _fail(f"{file}: cannot open: {error.strerror or error}")
+    except click.exceptions.Exit:
+        raise
+    except Exception as error:  # last resort: a message, never a traceback
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(error, OperationalError):
+            _fail("the database could not be reached or refused the import "
+                  f"({error.__class__.__name__}); nothing was imported")
+        log.debug("import-835 failed", exc_info=True)
+        _fail(f"the import stopped on an unexpected error ({error.__class__.__name__}); "
+              "nothing was imported")
+    click.echo(output)
 
 
 commands = [import_835]

@@ -34,6 +34,16 @@ from workqueue.models.notifications import (
 from workqueue.models.patients import Coverage, EligibilityStatus, Patient, Provider
 from workqueue.models.payers import Payer, PayerAppealLevel, PayerType
 from workqueue.models.people import Skill, SkillKind, Team, User
+from workqueue.models.reason_codes import ReasonCode
+from workqueue.models.remittances import (
+    ImportRun,
+    ImportRunStatus,
+    ProviderAdjustment,
+    Remittance,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceClaimResult,
+)
 from workqueue.models.views import SavedView
 from workqueue.models.work import (
     Activity,
@@ -67,6 +77,8 @@ __all__ = [
     "DrugCatalogEntry",
     "EligibilityStatus",
     "EmailMode",
+    "ImportRun",
+    "ImportRunStatus",
     "InfusionVisit",
     "JobRequest",
     "JobRequestStatus",
@@ -81,10 +93,16 @@ __all__ = [
     "PayerAppealLevel",
     "PayerType",
     "Provider",
+    "ProviderAdjustment",
     "Queue",
+    "ReasonCode",
     "Reminder",
     "ReminderReason",
     "ReminderRule",
+    "Remittance",
+    "RemittanceAdjustment",
+    "RemittanceClaim",
+    "RemittanceClaimResult",
     "SavedView",
     "Skill",
     "SkillKind",

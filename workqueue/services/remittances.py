@@ -1,0 +1,831 @@
+"""835 remittance import: match claims, post payments and adjustments, open denial items,
+take back reversed postings, close AR follow-ups — once per payer and trace number.
+
+What an import does, claim by claim (the file is streamed; memory stays flat):
+
+* **Payment** (BPR/TRN): the payer is matched by N1*PR identifier to ``Payer.edi_payer_id``,
+  else by name; unmatched payers are recorded by name. A payment whose payer and trace
+  number were imported before (this file again, or another file) changes nothing and is
+  reported as "already imported on <date>". Each payment is posted in its own savepoint:
+  all of it or none of it.
+* **Claim** (CLP): matched by patient control number (CLP01) to ``Claim.claim_number``; an
+  unmatched claim is recorded for review, never dropped. A matched claim gets the paid
+  amount, contractual adjustments (CO/OA/PI that are not denials), patient responsibility
+  (CLP05, else the PR adjustments), the payer's claim number, line payments (SVC matched to
+  claim lines by REF*6R or procedure code) and a new status and balance. The denied amount
+  stays in the balance: it is money at stake, not written off.
+* **Denials** (rule in ``domain/denial_rules.py``): every denied claim, or every denied
+  line of a claim that was otherwise paid, gets a ``Denial`` row and a denial work item with
+  its category, amount at stake and appeal level-1 deadline from the payer's rules
+  (``denied_on`` = the payment date), routed by auto-assignment.
+* **Reversal** (CLP02 = 22): the earlier posting of that claim is taken back exactly (it is
+  on file), the claim is marked reversed, and open denial items from that posting get a
+  note; the corrected claim that usually follows posts anew.
+* **Paid in full**: open AR follow-up items of the claim are resolved as paid and closed.
+* A claim that cannot be posted is reported (with its segment) and skipped; the others go
+  on. Unknown CARC/RARC codes are kept in the catalog as flagged rows.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from workqueue.domain.denial_rules import is_denial_adjustment
+from workqueue.domain.errors import DomainError, NotFound
+from workqueue.domain.reason_codes import ReasonCatalog
+from workqueue.domain.status import WorkItemKind, WorkItemStatus
+from workqueue.models import (
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    Denial,
+    ImportRun,
+    ImportRunStatus,
+    Payer,
+    ProviderAdjustment,
+    Remittance,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceClaimResult,
+    WorkItem,
+)
+from workqueue.services import audit
+from workqueue.services.audit import Actor
+from workqueue.services.reason_codes import load_catalog, record_unknown_codes
+from workqueue.services.work_items import (
+    NewWorkItem,
+    add_note,
+    create_work_item,
+    transition_work_item,
+)
+from workqueue.x12 import remit835 as x12
+from workqueue.x12.reader import X12Error, read_segments
+
+ZERO = Decimal("0")
+R = RemittanceClaimResult
+MAX_STORED_ERRORS = 1000  # per run; the count says how many there were in all
+_AR_OPEN_TO_PAID = (WorkItemStatus.NEW, WorkItemStatus.IN_PROGRESS, WorkItemStatus.WAITING_PAYER)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ClaimOutcome:
+    """What the import did with one CLP (for the CLI report; the page reads the rows)."""
+
+    claim_id: str
+    result: str
+    claim: int | None = None
+    denial_items: list[int] = field(default_factory=list)
+    closed_items: list[int] = field(default_factory=list)
+    unknown_codes: list[str] = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass
+class PaymentOutcome:
+    payer: str
+    trace_number: str
+    amount: Decimal
+    status: str  # posted | duplicate | error
+    message: str = ""
+    remittance_id: int | None = None
+    claims: list[ClaimOutcome] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"payer": self.payer, "trace_number": self.trace_number,
+                "amount": f"{self.amount:.2f}", "status": self.status,
+                "message": self.message, "remittance_id": self.remittance_id}
+
+
+@dataclass
+class ImportResult:
+    """Outcome of one file: counts, one line per payment, problems with segment positions.
+
+    ``remittance`` (the parsed file, for the JSON report) and per-claim outcomes are kept
+    only when asked for (``collect=True``); a job on a 100 MB file keeps counts only.
+    """
+
+    sha256: str
+    remittance: x12.Remittance | None
+    run_id: int | None = None
+    payments: list[PaymentOutcome] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+
+    @property
+    def already_imported(self) -> bool:
+        return bool(self.payments) and all(p.status == "duplicate" for p in self.payments)
+
+
+COUNT_KEYS = ("payments", "payments_posted", "payments_duplicate", "payments_failed", "claims",
+              "posted", "unmatched", "reversals", "claim_errors", "denied_claims",
+              "denial_items", "ar_items_closed", "provider_adjustments", "unknown_codes",
+              "problems")
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+def import_remittance(session: Session, stream: BinaryIO, actor: Actor, now: datetime, *,
+                      dry_run: bool = False, progress: Progress | None = None,
+                      run: ImportRun | None = None, collect: bool = True) -> ImportResult:
+    """Read an 835 from ``stream`` and post it (see the module docstring for what that means).
+
+    ``stream`` must be seekable: the envelope is checked (and the file hashed) in a first
+    pass so that a file broken at its end posts nothing. ``progress(percent)`` is called
+    after each payment is posted — the caller may commit there (each payment is whole and
+    idempotent). ``run`` receives counts, payment lines and errors. Flushes; the caller
+    commits.
+
+    :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
+    """
+    digest, size = _check_envelope(stream)
+    if run is not None:
+        run.sha256, run.size_bytes = digest, size
+    catalog = load_catalog(session)
+    if dry_run:
+        return ImportResult(digest, x12.parse_remittance(stream, catalog))
+    importer = _Importer(session, catalog, actor, now, digest, run, collect)
+    for event in x12.iter_remittance(stream, catalog):
+        importer.handle(event)
+        if progress is not None and isinstance(event, x12.PaymentFinished) and size:
+            progress(min(99, int(100 * _position(stream) / size)))
+    result = importer.finish()
+    if run is not None:
+        result.run_id = run.id
+        _record_run(run, result, now)
+    if progress is not None:
+        progress(100)
+    return result
+
+
+def store_upload(stream: BinaryIO, directory: Path) -> tuple[str, int, Path]:
+    """Save an uploaded file under ``directory`` by its SHA-256; ``(sha256, size, path)``.
+
+    The same file uploaded twice is stored once. The name never carries the upload's name
+    (which may hold a patient's name); only the digest.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    partial = directory / f".upload-{id(stream)}.part"
+    with partial.open("wb") as out:
+        for chunk in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    path = directory / f"{digest.hexdigest()}.x12"
+    partial.replace(path)
+    return digest.hexdigest(), size, path
+
+
+def start_import(session: Session, stream: BinaryIO, file_name: str, actor: Actor,
+                 now: datetime, directory: Path) -> ImportRun:
+    """Store an uploaded 835 and queue its import as a background job (after commit).
+
+    The job gets the ``ImportRun`` id only; the file stays on disk under its digest.
+    """
+    from workqueue.jobs import defer
+    from workqueue.jobs.imports import run_import
+
+    digest, size, _path = store_upload(stream, directory)
+    run = ImportRun(kind="835", file_name=_clip(Path(file_name or "upload").name, 200),
+                    sha256=digest, size_bytes=size, status=ImportRunStatus.QUEUED, progress=0,
+                    counts={}, payments=[], errors=[], actor_id=actor.user_id,
+                    channel=actor.channel, created_at=now)
+    session.add(run)
+    session.flush()
+    audit.record(session, actor, "upload", "import_run", run.id, now=now, context="835")
+    defer(session, run_import, run.id)
+    return run
+
+
+def run_stored_import(session: Session, run_id: int, now: datetime, directory: Path,
+                      checkpoint: Callable[[], None] | None = None) -> ImportRun:
+    """Import the stored file of ``run_id`` (the job body). Idempotent: a finished run is
+    left alone, and a restarted one skips the payments it already posted.
+
+    A file that cannot be read marks the run failed with the reason (no retry: it will not
+    get better); anything else propagates so the job is retried.
+    """
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"Import {run_id} does not exist.")
+    if run.status in (ImportRunStatus.DONE, ImportRunStatus.FAILED):
+        return run
+    run.status = ImportRunStatus.RUNNING
+    run.started_at = run.started_at or now
+    if checkpoint:
+        checkpoint()
+    actor = Actor(run.actor_id, None, "job")
+
+    def progress(percent: int) -> None:
+        run.progress = percent
+        if checkpoint:
+            checkpoint()
+
+    path = directory / f"{run.sha256}.x12"
+    try:
+        with path.open("rb") as stream:
+            import_remittance(session, stream, actor, now, progress=progress, run=run,
+                              collect=False)
+    except FileNotFoundError:
+        _fail_run(run, "The uploaded file is no longer on the server; upload it again.", now)
+    except X12Error as error:
+        _fail_run(run, f"Not a readable 835 file: {error}", now)
+    session.flush()
+    return run
+
+
+def mark_run_failed(session: Session, run_id: int, error: str, now: datetime) -> None:
+    """Once every retry has failed: the page shows the run failed (no patient data)."""
+    run = session.get(ImportRun, run_id)
+    if run is not None and run.status != ImportRunStatus.DONE:
+        _fail_run(run, f"The import stopped ({error}); payments already posted stay posted "
+                  "and a new upload of the file posts the rest.", now)
+
+
+# -- the page's report -----------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    run: ImportRun
+    remittances: list[Remittance]
+    denied: list[RemittanceClaim]
+    unmatched: list[RemittanceClaim]
+    reversals: list[RemittanceClaim]
+    claim_errors: list[RemittanceClaim]
+    posted: list[RemittanceClaim]
+    posted_total: int
+    unknown_codes: list[str]
+
+
+def get_import_run(session: Session, run_id: int) -> ImportRun:
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"Import {run_id} does not exist.")
+    return run
+
+
+def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
+                  limit: int = 500) -> ImportReport:
+    """What one import did, claim by claim (denied, unmatched, reversed, errors first).
+
+    Audited: unmatched claims show patient names from the file.
+    """
+    run = get_import_run(session, run_id)
+    remittances = list(session.scalars(select(Remittance).where(
+        Remittance.import_run_id == run_id).order_by(Remittance.id)))
+    ids = [r.id for r in remittances]
+
+    def claims(*conditions, cap: int = limit) -> list[RemittanceClaim]:
+        if not ids:
+            return []
+        return list(session.scalars(select(RemittanceClaim).where(
+            RemittanceClaim.remittance_id.in_(ids), *conditions)
+            .options(selectinload(RemittanceClaim.claim))
+            .order_by(RemittanceClaim.id).limit(cap)))
+
+    posted = claims(RemittanceClaim.result == R.POSTED, RemittanceClaim.is_denied.is_(False),
+                    cap=100)
+    codes = sorted({code for row in claims(RemittanceClaim.unknown_codes != [])
+                    for code in row.unknown_codes}) if ids else []
+    audit.record(session, actor, "view", "import_run", run.id, now=now)
+    return ImportReport(
+        run=run, remittances=remittances,
+        denied=claims(RemittanceClaim.is_denied.is_(True)),
+        unmatched=claims(RemittanceClaim.result == R.UNMATCHED),
+        reversals=claims(RemittanceClaim.result == R.REVERSAL),
+        claim_errors=claims(RemittanceClaim.result == R.ERROR),
+        posted=posted, posted_total=int(run.counts.get("posted", 0)), unknown_codes=codes)
+
+
+def recent_import_runs(session: Session, limit: int = 50) -> list[ImportRun]:
+    return list(session.scalars(select(ImportRun).options(selectinload(ImportRun.actor))
+                                .order_by(ImportRun.id.desc()).limit(limit)))
+
+
+# -- the importer ----------------------------------------------------------------------------
+
+class _ClaimNotPosted(Exception):
+    """Inside this module: a claim the database refused; reported, the others go on."""
+
+
+class _Importer:
+    """State of one file's import: the open payment's savepoint, caches, counts."""
+
+    def __init__(self, session: Session, catalog: ReasonCatalog, actor: Actor, now: datetime,
+                 digest: str, run: ImportRun | None, collect: bool) -> None:
+        self.session = session
+        self.catalog = catalog
+        self.actor = actor
+        self.system = Actor(actor.user_id, None, actor.channel)  # acts on any item
+        self.now = now
+        self.digest = digest
+        self.run = run
+        self.result = ImportResult(digest, x12.Remittance() if collect else None)
+        self.collect = collect
+        self.payment: x12.Payment | None = None
+        self.outcome: PaymentOutcome | None = None
+        self.remittance: Remittance | None = None
+        self.savepoint = None
+        self.payers: dict[tuple[str, str], Payer | None] = {}
+        self.seen_unknown: set[tuple[str, str]] = set()
+
+    # events
+
+    def handle(self, event: x12.RemittanceEvent) -> None:
+        if isinstance(event, x12.ClaimPayment):
+            self._claim(event)
+        elif isinstance(event, x12.PaymentStarted):
+            self._start_payment(event.payment)
+        elif isinstance(event, x12.PaymentFinished):
+            self._finish_payment(event.payment)
+        elif isinstance(event, x12.ParseIssue):
+            self._problem(event.segment, event.message)
+
+    def finish(self) -> ImportResult:
+        if self.savepoint is not None:  # pragma: no cover - every ST has its SE (reader)
+            self.savepoint.rollback()
+        return self.result
+
+    def _problem(self, segment: int, message: str) -> None:
+        self.result.counts["problems"] += 1
+        self.result.errors.append({"segment": segment, "message": message})
+        if self.result.remittance is not None:
+            self.result.remittance.errors.append(x12.ParseIssue(segment, message))
+
+    # payments
+
+    def _start_payment(self, payment: x12.Payment) -> None:
+        counts = self.result.counts
+        counts["payments"] += 1
+        self.payment = payment
+        if self.result.remittance is not None:
+            self.result.remittance.payments.append(payment)
+        payer = self._match_payer(payment.payer)
+        keys = _payer_keys(payer, payment.payer)
+        outcome = PaymentOutcome(payment.payer.name, payment.trace_number, payment.amount,
+                                 "posted")
+        self.outcome = outcome
+        self.result.payments.append(outcome)
+        earlier = self._earlier(keys, payment.trace_number)
+        if earlier is None:
+            self.savepoint = self.session.begin_nested()
+            remittance = Remittance(
+                import_run_id=self.run.id if self.run is not None else None,
+                payer_id=payer.id if payer else None, payer_key=keys[0],
+                payer_name=_clip(payment.payer.name, 120),
+                payer_identifier=_clip(payment.payer.id, 80),
+                trace_number=_clip(payment.trace_number, 50), amount=payment.amount,
+                credit_debit=_clip(payment.credit_debit, 1), method=_clip(payment.method, 3),
+                payment_date=payment.payment_date, source_sha256=self.digest,
+                segment=payment.segment, imported_at=self.now)
+            self.session.add(remittance)
+            try:
+                self.session.flush()
+            except IntegrityError:  # another import posted it a moment ago
+                self.savepoint.rollback()
+                self.savepoint = None
+                earlier = self._earlier(keys, payment.trace_number)
+            else:
+                self.remittance = remittance
+                outcome.remittance_id = remittance.id
+                return
+        outcome.status = "duplicate"
+        outcome.remittance_id = earlier.id if earlier else None
+        when = earlier.imported_at.strftime("%Y-%m-%d %H:%M UTC") if earlier else "just now"
+        same_run = earlier is not None and self.run is not None and \
+            earlier.import_run_id == self.run.id
+        outcome.message = (f"payment {payment.trace_number} was posted earlier in this import "
+                           "(before a restart); not posted again") if same_run else (
+            f"payment {payment.trace_number} from {payment.payer.name or 'this payer'} was "
+            f"already imported on {when}; nothing changed")
+        counts["payments_duplicate"] += 1
+
+    def _earlier(self, keys: list[str], trace: str) -> Remittance | None:
+        return self.session.scalar(select(Remittance).where(
+            Remittance.payer_key.in_(keys), Remittance.trace_number == _clip(trace, 50))
+            .order_by(Remittance.id).limit(1))
+
+    def _finish_payment(self, payment: x12.Payment) -> None:
+        remittance, outcome = self.remittance, self.outcome
+        self.remittance = self.payment = self.outcome = None
+        if remittance is None or outcome is None:
+            return  # a duplicate, or a transaction the parser skipped (reported there)
+        try:
+            for plb in payment.provider_adjustments:
+                self.session.add(ProviderAdjustment(
+                    remittance_id=remittance.id, provider_identifier=_clip(plb.provider_id, 50),
+                    fiscal_period=plb.fiscal_period, reason=_clip(plb.reason, 2),
+                    reference=_clip(plb.reference, 50), amount=plb.amount))
+            remittance.claim_count = payment.claim_count
+            audit.record(self.session, self.actor, "import", "remittance", remittance.id,
+                         now=self.now, context=f"835 trace {_clip(payment.trace_number, 50)}, "
+                         f"{payment.claim_count} claims")
+            self.session.flush()
+            self.savepoint.commit()
+        except SQLAlchemyError as error:
+            self.savepoint.rollback()
+            self.seen_unknown.clear()  # the codes recorded in it were rolled back too
+            self._payment_failed(outcome, payment, error)
+        else:
+            self.result.counts["payments_posted"] += 1
+            self.result.counts["provider_adjustments"] += len(payment.provider_adjustments)
+        self.savepoint = None
+
+    def _payment_failed(self, outcome: PaymentOutcome, payment: x12.Payment,
+                        error: Exception) -> None:
+        outcome.status = "error"
+        outcome.remittance_id = None
+        outcome.message = (f"payment {payment.trace_number} was not posted: the database "
+                           f"refused it ({error.__class__.__name__}); nothing of it was saved")
+        self.result.counts["payments_failed"] += 1
+        self._problem(payment.segment, outcome.message)
+
+    def _match_payer(self, party: x12.Party) -> Payer | None:
+        key = (party.id.strip(), party.name.strip().upper())
+        if key not in self.payers:
+            payer = None
+            if key[0]:
+                payer = self.session.scalar(select(Payer).where(Payer.edi_payer_id == key[0])
+                                            .order_by(Payer.id).limit(1))
+            if payer is None and key[1]:
+                payer = next((p for p in self.session.scalars(select(Payer))
+                              if p.name.strip().upper() == key[1]), None)
+            self.payers[key] = payer
+        return self.payers[key]
+
+    # claims
+
+    def _claim(self, event: x12.ClaimPayment) -> None:
+        outcome = self.outcome
+        if self.result.remittance is not None and self.result.remittance.payments:
+            self.result.remittance.payments[-1].claims.append(event)
+        counts = self.result.counts
+        counts["claims"] += 1
+        if outcome is None:
+            return
+        claim_outcome = ClaimOutcome(event.claim_id, "skipped")
+        if self.collect:
+            outcome.claims.append(claim_outcome)
+        if self.remittance is None:
+            claim_outcome.message = "payment already imported"
+            return
+        # Unknown codes are kept even when the claim itself cannot be posted.
+        claim_outcome.unknown_codes = self._unknown_codes(event)
+        try:
+            with self.session.begin_nested():
+                self._post_claim(event, claim_outcome)
+        except (SQLAlchemyError, DomainError, _ClaimNotPosted, ArithmeticError) as error:
+            message = (f"claim {event.claim_id}: not posted "
+                       f"({getattr(error, 'message', None) or error.__class__.__name__})")
+            claim_outcome.result, claim_outcome.message = R.ERROR.value, message
+            claim_outcome.denial_items, claim_outcome.closed_items = [], []
+            counts["claim_errors"] += 1
+            self._problem(event.segment, message)
+            self._record_error_row(event, message)
+            return
+        counts[{R.POSTED: "posted", R.UNMATCHED: "unmatched",
+                R.REVERSAL: "reversals"}[R(claim_outcome.result)]] += 1
+        if event.denials:
+            counts["denied_claims"] += 1
+        counts["denial_items"] += len(claim_outcome.denial_items)
+        counts["ar_items_closed"] += len(claim_outcome.closed_items)
+        counts["unknown_codes"] += len(claim_outcome.unknown_codes)
+
+    def _record_error_row(self, event: x12.ClaimPayment, message: str) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.add(self._row(event, None, R.ERROR, message=message))
+        except SQLAlchemyError:
+            pass  # the problem is in the run's error list already
+
+    def _row(self, event: x12.ClaimPayment, claim: Claim | None, result: R,
+             message: str | None = None) -> RemittanceClaim:
+        denials = event.denials
+        return RemittanceClaim(
+            remittance_id=self.remittance.id, claim_id=claim.id if claim else None,
+            patient_control_number=_clip(event.claim_id, 38), status_code=event.status[:2],
+            charge=event.charge, paid=event.paid,
+            patient_responsibility=event.patient_responsibility or ZERO,
+            payer_claim_number=_clip(event.payer_claim_number, 50),
+            patient_name=_clip(event.patient_name, 120), is_denied=bool(denials),
+            category=max(denials, key=lambda d: d.amount).category if denials else None,
+            denied_amount=sum((d.amount for d in denials), ZERO), result=result,
+            segment=event.segment, message=message, line_postings=[], denial_item_ids=[],
+            unknown_codes=[])
+
+    def _post_claim(self, event: x12.ClaimPayment, outcome: ClaimOutcome) -> None:
+        session = self.session
+        claim = session.scalar(select(Claim).where(Claim.claim_number == event.claim_id)
+                               .options(selectinload(Claim.lines)))
+        matched = _match_lines(claim, event) if claim is not None else []
+        row = self._row(event, claim, R.UNMATCHED)
+        line_ids = {id(svc): line.id for svc, line in matched if line is not None}
+        row.adjustments = [RemittanceAdjustment(
+            level=a.level, procedure=_clip(a.procedure, 48) if a.procedure else None,
+            claim_line_id=line_ids.get(id(_line_of(event, a))), group_code=a.group[:2],
+            reason=_clip(a.reason, 10), amount=a.amount, quantity=a.quantity,
+            is_known_reason=a.is_known_reason) for a in event.all_adjustments]
+        row.unknown_codes = outcome.unknown_codes
+        session.add(row)
+        if claim is None:
+            row.message = "no claim with this patient control number; recorded for review"
+            outcome.result, outcome.message = R.UNMATCHED.value, row.message
+            session.flush()
+            return
+        outcome.claim = claim.id
+        if event.is_reversal:
+            self._reverse(claim, event, row)
+        else:
+            self._post(claim, event, row, matched)
+        outcome.result = row.result.value
+        outcome.message = row.message
+        session.flush()
+        if not event.is_reversal:
+            row.denial_item_ids = outcome.denial_items = self._open_denials(claim, event,
+                                                                            matched)
+            if claim.status == ClaimStatus.PAID:
+                outcome.closed_items = self._close_ar_items(claim)
+        audit.record(session, self.actor, "update", "claim", claim.id, now=self.now,
+                     patient_id=claim.patient_id,
+                     context=f"835 {row.result.value}, remittance {self.remittance.id}")
+
+    def _post(self, claim: Claim, event: x12.ClaimPayment, row: RemittanceClaim,
+              matched: list[tuple[x12.ServiceLine, ClaimLine | None]]) -> None:
+        contractual = sum((a.amount for a in event.all_adjustments
+                           if a.group != "PR" and not is_denial_adjustment(a, self.catalog)),
+                          ZERO)
+        responsibility = event.patient_responsibility
+        if responsibility is None:
+            responsibility = sum((a.amount for a in event.all_adjustments if a.group == "PR"),
+                                 ZERO)
+        postings = []
+        for svc, line in matched:
+            if line is not None:
+                line.paid += svc.paid
+                postings.append({"line_id": line.id, "paid": f"{svc.paid:.2f}"})
+        unplaced = sum(1 for _, line in matched if line is None)
+        self._apply(claim, event.paid, contractual, responsibility)
+        if event.payer_claim_number:
+            claim.payer_claim_number = _clip(event.payer_claim_number, 50)
+        claim.status = _settled_status(claim, denied=event.denial is not None)
+        row.result = R.POSTED
+        row.posted_paid, row.posted_adjustment = event.paid, contractual
+        row.posted_patient_responsibility = responsibility
+        row.line_postings = postings
+        if event.follows_reversal:
+            row.message = "corrected claim, posted after the reversal before it"
+        if unplaced:
+            row.message = _join(row.message, f"{unplaced} service line(s) matched no claim line; "
+                                "their payment is on the claim only")
+
+    def _reverse(self, claim: Claim, event: x12.ClaimPayment, row: RemittanceClaim) -> None:
+        earlier = self.session.scalar(
+            select(RemittanceClaim).where(RemittanceClaim.claim_id == claim.id,
+                                          RemittanceClaim.result == R.POSTED,
+                                          RemittanceClaim.is_reversed.is_(False),
+                                          RemittanceClaim.id != row.id)
+            .order_by(RemittanceClaim.id.desc()).limit(1))
+        row.result = R.REVERSAL
+        if earlier is not None:
+            paid, adjustment = earlier.posted_paid, earlier.posted_adjustment
+            responsibility = earlier.posted_patient_responsibility
+            lines = {line.id: line for line in claim.lines}
+            for posting in earlier.line_postings:
+                line = lines.get(posting["line_id"])
+                if line is not None:
+                    line.paid -= Decimal(posting["paid"])
+            earlier.is_reversed = True
+            row.message = f"took back the posting of remittance {earlier.remittance_id}"
+            for item_id in earlier.denial_item_ids:
+                self._note_reversal(item_id)
+        elif claim.paid_amount >= -event.paid > ZERO:
+            # Posted outside this import (by hand, or before it existed): take back what the
+            # payer says it reverses, since that money is on the claim.
+            paid = -event.paid
+            adjustment = -sum((a.amount for a in event.all_adjustments
+                               if a.group != "PR" and not is_denial_adjustment(a, self.catalog)),
+                              ZERO)
+            responsibility = -(event.patient_responsibility or ZERO)
+            row.message = "original posting not on file; the reversal's amounts were applied"
+        else:
+            paid = adjustment = responsibility = ZERO
+            row.message = "nothing posted on this claim to take back; recorded only"
+        self._apply(claim, -paid, -adjustment, -responsibility)
+        row.posted_paid, row.posted_adjustment = -paid, -adjustment
+        row.posted_patient_responsibility = -responsibility
+        claim.status = ClaimStatus.REVERSED
+
+    @staticmethod
+    def _apply(claim: Claim, paid: Decimal, adjustment: Decimal,
+               responsibility: Decimal) -> None:
+        claim.paid_amount = (claim.paid_amount or ZERO) + paid
+        claim.adjustment_amount = (claim.adjustment_amount or ZERO) + adjustment
+        claim.patient_responsibility = (claim.patient_responsibility or ZERO) + responsibility
+        # The denied amount stays in the balance: it is at stake until appealed or written off.
+        claim.balance = (claim.billed_amount - claim.paid_amount - claim.adjustment_amount
+                         - claim.patient_responsibility)
+
+    def _note_reversal(self, item_id: int) -> None:
+        item = self.session.get(WorkItem, item_id)
+        if item is not None and item.is_open:
+            add_note(self.session, item, "The payer reversed the remittance this denial came "
+                     f"from (trace {_clip(self.payment.trace_number, 50)}); check the corrected "
+                     "claim before working it.", self.system, self.now)
+
+    def _open_denials(self, claim: Claim, event: x12.ClaimPayment,
+                      matched: list[tuple[x12.ServiceLine, ClaimLine | None]]) -> list[int]:
+        payment = self.payment
+        denied_on = payment.payment_date or self.now.date()
+        claim_remarks = [r.code for r in event.remarks]
+        found: list[tuple[ClaimLine | None, Any, list[x12.Adjustment], list[str]]] = []
+        if event.denial is not None:
+            found.append((None, event.denial, event.all_adjustments, event.all_remarks))
+        else:
+            lines = dict((id(svc), line) for svc, line in matched)
+            for svc in event.lines:
+                if svc.denial is not None:
+                    remarks = [r.code for r in svc.remarks] + claim_remarks
+                    found.append((lines.get(id(svc)), svc.denial, svc.adjustments, remarks))
+        item_ids = []
+        for line, decided, adjustments, remarks in found:
+            denial_adjustments = [a for a in adjustments if is_denial_adjustment(a,
+                                                                                 self.catalog)]
+            reasons = [decided.reason] + [a.reason for a in denial_adjustments
+                                          if a.reason != decided.reason]
+            group = next((a.group for a in denial_adjustments if a.reason == decided.reason),
+                         "CO")
+            known = self.catalog.carc(decided.reason)
+            denial = Denial(claim_id=claim.id, claim_line_id=line.id if line else None,
+                            denied_on=denied_on, group_code=group[:2],
+                            carc_codes=_codes(reasons), rarc_codes=_codes(remarks),
+                            category=decided.category,
+                            is_preventable=bool(known and known.usually_preventable),
+                            amount=decided.amount, appeal_level=1, created_at=self.now)
+            self.session.add(denial)
+            self.session.flush()
+            where = f" line {line.line_number} ({line.procedure_code})" if line else ""
+            item = create_work_item(self.session, NewWorkItem(
+                kind=WorkItemKind.DENIAL,
+                title=f"Denial on claim {claim.claim_number}{where}: "
+                      f"{decided.category.replace('_', ' ')}",
+                patient_id=claim.patient_id, coverage_id=claim.coverage_id,
+                payer_id=claim.payer_id, claim_id=claim.id, denial_id=denial.id,
+                category=decided.category, amount=max(decided.amount, ZERO),
+                service_date=line.service_date if line else claim.service_from,
+                denied_on=denied_on), self.system, self.now, auto_assign=True)
+            item_ids.append(item.id)
+        return item_ids
+
+    def _close_ar_items(self, claim: Claim) -> list[int]:
+        items = self.session.scalars(select(WorkItem).where(
+            WorkItem.claim_id == claim.id, WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
+            WorkItem.is_open.is_(True)).order_by(WorkItem.id))
+        note = (f"Paid in full on remittance trace {_clip(self.payment.trace_number, 50)} "
+                "(835 import).")
+        closed = []
+        for item in items:
+            if item.status in _AR_OPEN_TO_PAID:
+                transition_work_item(self.session, item, WorkItemStatus.RESOLVED_PAID,
+                                     self.system, self.now, note=note)
+            if item.status == WorkItemStatus.RESOLVED_PAID:
+                transition_work_item(self.session, item, WorkItemStatus.CLOSED, self.system,
+                                     self.now, note=note)
+                closed.append(item.id)
+        return closed
+
+    def _unknown_codes(self, event: x12.ClaimPayment) -> list[str]:
+        codes = [("carc", a.reason) for a in event.all_adjustments if not a.is_known_reason]
+        codes += [("rarc", r.code) for r in event.remarks + [r for line in event.lines
+                                                               for r in line.remarks]
+                  if not r.is_known and r.qualifier != "RX"]
+        labels = list(dict.fromkeys(f"{kind.upper()} {code}" for kind, code in codes))
+        new = {(kind, code.strip().upper()) for kind, code in codes} - self.seen_unknown
+        if new:
+            record_unknown_codes(self.session, new, self.now)
+            self.seen_unknown |= new
+        return labels
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _check_envelope(stream: BinaryIO) -> tuple[str, int]:
+    """First pass: the whole envelope is sound (else `X12Error`); SHA-256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal size
+        while chunk := stream.read(1 << 16):
+            data = chunk.encode("latin-1", "replace") if isinstance(chunk, str) else chunk
+            digest.update(data)
+            size += len(data)
+            yield chunk
+
+    start = stream.tell()
+    for _segment in read_segments(chunks()):
+        pass
+    stream.seek(start)
+    return digest.hexdigest(), size
+
+
+def _position(stream: BinaryIO) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _payer_keys(payer: Payer | None, party: x12.Party) -> list[str]:
+    """The key stored first, then every other key the same payer may have been stored under."""
+    keys = []
+    if payer is not None:
+        keys.append(f"payer-{payer.id}")
+    if party.id.strip():
+        keys.append(_clip(f"id-{party.id.strip()}", 130))
+    keys.append(_clip(f"name-{party.name.strip().upper()}", 130))
+    return keys
+
+
+def _match_lines(claim: Claim, event: x12.ClaimPayment
+                 ) -> list[tuple[x12.ServiceLine, ClaimLine | None]]:
+    """Pair each SVC with a claim line: REF*6R "<claim>-<n>" first, then procedure code."""
+    free = list(claim.lines)
+    by_number = {line.line_number: line for line in free}
+    pairs: list[tuple[x12.ServiceLine, ClaimLine | None]] = []
+    for svc in event.lines:
+        line = None
+        prefix, _, number = svc.control_number.rpartition("-")
+        if prefix == claim.claim_number and number.isdigit():
+            line = by_number.get(int(number))
+            if line not in free:
+                line = None
+        if line is None:
+            codes = {svc.procedure, svc.original_procedure} - {""}
+            line = next((c for c in free if c.procedure_code in codes), None)
+        if line is not None:
+            free.remove(line)
+        pairs.append((svc, line))
+    return pairs
+
+
+def _line_of(event: x12.ClaimPayment, adjustment: x12.Adjustment) -> x12.ServiceLine | None:
+    if adjustment.level != "line":
+        return None
+    return next((svc for svc in event.lines if any(a is adjustment for a in svc.adjustments)),
+                None)
+
+
+def _settled_status(claim: Claim, *, denied: bool) -> ClaimStatus:
+    if denied:
+        return ClaimStatus.DENIED
+    if claim.balance <= ZERO:
+        return ClaimStatus.PAID
+    if claim.paid_amount > ZERO:
+        return ClaimStatus.PARTIALLY_PAID
+    return claim.status
+
+
+def _codes(codes: list[str]) -> str:
+    out = ""
+    for code in dict.fromkeys(c.strip().upper() for c in codes if c.strip()):
+        candidate = f"{out},{code}" if out else code
+        if len(candidate) > 60:
+            break
+        out = candidate
+    return out
+
+
+def _clip(value: str | None, length: int) -> str:
+    return (value or "")[:length]
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
+
+
+def _fail_run(run: ImportRun, message: str, now: datetime) -> None:
+    run.status = ImportRunStatus.FAILED
+    run.message = message[:300]
+    run.finished_at = now
+
+
+def _record_run(run: ImportRun, result: ImportResult, now: datetime) -> None:
+    run.counts = dict(result.counts)
+    run.payments = [p.as_dict() for p in result.payments]
+    run.errors = result.errors[:MAX_STORED_ERRORS]
+    run.status = ImportRunStatus.DONE
+    run.progress = 100
+    run.finished_at = now
+    if result.already_imported:
+        run.message = "Already imported: every payment in this file was posted before."
