@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from workqueue.domain.rules import bucket_bounds
-from workqueue.models import Payer, Queue, User, WorkItem
+from workqueue.models import InfusionVisit, Payer, Queue, User, WorkItem
 
 SORTABLE = {
     "priority": WorkItem.priority_score,
@@ -77,6 +77,7 @@ class WorklistFilter:
     pended: bool | None = False  # False: active only; True: only pended; None: both
     include_closed: bool = False
     patient_id: int | None = None
+    has_coding_errors: bool = False  # only items whose infusion visit would not bill cleanly
     sort: str = "priority"
     direction: str | None = None
     page: int = 1
@@ -126,6 +127,8 @@ def _conditions(f: WorklistFilter, today: date) -> list[ColumnElement[bool]]:
         cond.append(WorkItem.patient_id == f.patient_id)
     if f.ids:
         cond.append(WorkItem.id.in_(f.ids))
+    if f.has_coding_errors:
+        cond += coding_error_conditions()
     return cond or [WorkItem.id.isnot(None)]
 
 
@@ -147,6 +150,7 @@ def worklist_select(f: WorklistFilter, today: date) -> Select:
             joinedload(WorkItem.payer),
             joinedload(WorkItem.assignee),
             joinedload(WorkItem.patient),
+            joinedload(WorkItem.visit),  # the "coding errors" flag on the row
         )
         .order_by(*_order_by(f))
         .limit(per_page)
@@ -213,11 +217,8 @@ def payers_by_id(session: Session) -> dict[int, Payer]:
 def coding_error_conditions() -> list[ColumnElement[bool]]:
     """Items whose infusion visit has coding errors: "needs fixing before billing".
 
-    An EXISTS on the visit's primary key per item; add to a worklist's conditions when the
-    filter asks for it.
+    An EXISTS on the visit's primary key per item; added when the filter asks for it.
     """
-    from workqueue.models import InfusionVisit
-
     return [WorkItem.visit.has(InfusionVisit.has_coding_errors.is_(True))]
 
 

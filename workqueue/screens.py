@@ -37,6 +37,7 @@ from workqueue.queries import (
     worklist,
     worklist_select,
 )
+from workqueue.services.coding import ItemCoding, coding_view_for_item
 
 # Columns the worklist sorts by beyond queries.SORTABLE: names on the joined rows.
 NAME_SORTS = {
@@ -203,6 +204,7 @@ class ItemPage:
     carcs: list[CodeMeaning]
     rarcs: list[CodeMeaning]
     last_activity_id: int
+    coding: ItemCoding | None = None  # the visit's coding check, or billed-vs-recomputed lines
 
     @property
     def is_closed(self) -> bool:
@@ -247,7 +249,8 @@ def load_item_page(session: Session, item_id: int) -> ItemPage | None:
         s.value for s in allowed_targets(item.kind, item.status))
     carcs, rarcs = _code_meanings(item.denial)
     return ItemPage(item, activities, related, targets, assignable, carcs, rarcs,
-                    max((a.id for a in activities), default=0))
+                    max((a.id for a in activities), default=0),
+                    coding_view_for_item(session, item))
 
 
 def _code_meanings(denial: Denial | None) -> tuple[list[CodeMeaning], list[CodeMeaning]]:

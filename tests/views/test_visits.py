@@ -244,3 +244,33 @@ def test_uncodable_record_says_why_instead_of_failing(session, client, auth) -> 
     assert refused.status_code == 303
     session.expire_all()
     assert visit.status == "scheduled" and visit.authorization.units_used == 0
+
+
+# --- wired into the worklist and the work-item page -------------------------------------------
+
+
+def test_item_page_shows_the_visit_coding_panel(session, client, auth) -> None:
+    _login(session, auth)
+    visit = _visit(session, stop=False)
+    item = make_work_item(session, "prior_auth", visit_id=visit.id, patient_id=visit.patient_id)
+    html = client.get(f"/work-items/{item.id}").get_data(as_text=True)
+    assert "Coding check" in html and "missing_stop_time" in html
+    assert f"/visits/{visit.id}" in html
+
+
+def test_worklist_flags_and_filters_items_with_coding_errors(session, client, auth) -> None:
+    from tests.factories import make_queue
+    from workqueue.services.coding import code_stored_visit
+
+    user = _login(session, auth, "supervisor")
+    bad, good = _visit(session, stop=False), _visit(session, authorized_units=500)
+    for visit in (bad, good):
+        code_stored_visit(session, visit)
+    flagged = make_work_item(session, "prior_auth", visit_id=bad.id, title="Needs a stop time")
+    make_work_item(session, "prior_auth", visit_id=good.id, title="Clean visit item")
+    queue = make_queue(session, [user], kinds=["prior_auth"], slug="pa-coding")
+    html = client.get(f"/queues/{queue.slug}").get_data(as_text=True)
+    assert html.count("coding errors</span>") == 1
+    only = client.get(f"/queues/{queue.slug}?coding=y").get_data(as_text=True)
+    assert "Needs a stop time" in only and "Clean visit item" not in only
+    assert f"/work-items/{flagged.id}" in only

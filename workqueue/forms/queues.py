@@ -56,6 +56,7 @@ class WorklistFilterForm(FlaskForm):
     amount_max = DecimalField("Max $", places=2, validators=[Optional(), NumberRange(min=0)])
     pended = SelectField("Pended", choices=options(_PENDED), default="active",
                          validators=[Optional()])
+    coding = BooleanField("Coding errors only", validators=[Optional()])
     sort = SelectField("Sort", choices=options((s, _label(s)) for s in SORT_CHOICES),
                        default="priority", validators=[Optional()])
     dir = SelectField("Direction", choices=options(_DIRECTIONS), validators=[Optional()])
@@ -135,6 +136,7 @@ def worklist_filter(form: WorklistFilterForm, queue, user_id: int):
         amount_max=value(form.amount_max),
         pended={"active": False, "pended": True, "all": None}.get(form.pended.data or "active",
                                                                   False),
+        has_coding_errors=bool(form.coding.data),
         sort=value(form.sort) or "priority",
         direction=value(form.dir),
         page=value(form.page) or 1,
