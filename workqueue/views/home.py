@@ -23,6 +23,7 @@ bp = Blueprint("home", __name__)
 NAV = (
     ("home.index", "My work", Permission.VIEW_WORK),
     ("queues.index", "Worklists", Permission.VIEW_WORK),
+    ("visits.index", "Visits", Permission.VIEW_WORK),
     ("board.index", "Board", Permission.ASSIGN),
     ("reports.index", "Reports", Permission.VIEW_REPORTS),
     ("imports.index", "Imports", Permission.IMPORT_FILES),
