@@ -5,8 +5,11 @@ returning its paths, built with :func:`operation` from the same :class:`Field` d
 views validate with. To add endpoints (for example ``letters.py``):
 
 1. create ``workqueue/views/api/letters.py`` with views on ``bp``, each ``@requires(...)``;
-2. define ``openapi_paths()`` there: ``{"/api/v1/letters/{letter_id}": {"get": operation(...)}}``
-   (add response schemas to ``SCHEMAS`` below, or pass a literal schema);
+2. define ``openapi_paths()`` there: ``{"/api/v1/letters/{letter_id}": {"get": operation(...)}}``,
+   and, for new response shapes, ``openapi_schemas()`` returning ``{"Letter": {...}}`` (merged
+   into ``components.schemas``; refer to them by name in ``ok``). A non-JSON answer such as a
+   PDF is a full response object: ``ok={200: {"description": "The letter.", "content":
+   {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}``;
 3. add ``"letters"`` to ``_ROUTE_MODULES``.
 
 ``tests/api/test_openapi.py`` fails while any registered route is missing from the document.
@@ -199,8 +202,11 @@ def operation(
     tag: str = "work items",
     location: bool = False,
 ) -> dict:
-    """One OpenAPI operation. ``ok`` maps success statuses to a schema name (or None: no body);
-    ``location``: the 201 answer carries a Location header.
+    """One OpenAPI operation.
+
+    ``ok`` maps success statuses to a schema name, a JSON schema, a full response object (a
+    dict with "description"), or None (no body). ``location``: the 201 answer carries a
+    Location header.
 
     Authenticated operations get 401 and 403 automatically; a body adds 400 and 422.
     """
@@ -218,6 +224,9 @@ def operation(
     for status, schema in ok.items():
         if schema is None:
             responses[str(status)] = {"description": "Nothing to return."}
+            continue
+        if isinstance(schema, dict) and "description" in schema:
+            responses[str(status)] = schema
             continue
         content = {"application/json": {"schema": _ref(schema) if isinstance(schema, str)
                                         else schema}}
@@ -238,10 +247,13 @@ def operation(
 
 def openapi_document() -> dict:
     paths: dict = {}
+    schemas = dict(SCHEMAS)
     for name in _ROUTE_MODULES:
         module = importlib.import_module(f"{bp.import_name}.{name}")
-        for path, operations in module.openapi_paths().items():
+        # A module without them still serves the document; the route-parity test flags it.
+        for path, operations in getattr(module, "openapi_paths", dict)().items():
             paths.setdefault(path, {}).update(operations)
+        schemas |= getattr(module, "openapi_schemas", dict)()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -262,7 +274,7 @@ def openapi_document() -> dict:
         "paths": dict(sorted(paths.items())),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "responses": _error_responses(),
         },
     }
