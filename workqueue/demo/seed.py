@@ -28,6 +28,8 @@ from workqueue.models import (
 )
 from workqueue.services.assignment import bulk_assign, claim_next
 from workqueue.services.audit import Actor
+from workqueue.services.catalog import load_drug_catalog, seed_drug_catalog
+from workqueue.services.coding import code_stored_visit
 from workqueue.services.payers import set_appeal_levels
 from workqueue.services.providers import create_provider
 from workqueue.services.users import create_user, set_skills
@@ -85,17 +87,28 @@ def seed_demo(
     """Fill an empty database with the demo data set; flushes, the caller commits."""
     rng = random.Random(seed)
     report = SeedReport()
+    seed_drug_catalog(session)
     payers = _seed_payers(session)
     users = _seed_users(session, payers, fast_hash)
     providers = _seed_providers(session, rng)
     queues = _seed_queues(session, payers, users)
     clinical = seed_clinical(session, rng, now.date(), payers, providers, patients)
+    _code_visits(session, clinical)
     report.opened = seed_work(session, rng, now, clinical, users)
     return_due_pended_items(session, now, limit=100_000)
     _finish_the_day(session, rng, now, users, queues)
     report.logins = [(u.username, u.role, u.display_name) for u in USERS]
     report.counts = _counts(session, now)
     return report
+
+
+def _code_visits(session: Session, clinical) -> None:
+    """Run the coding check on every demo visit so worklists flag the ones that need fixing."""
+    catalog = load_drug_catalog(session)
+    for course in clinical.courses:
+        for visit in course.past_visits + course.upcoming_visits:
+            code_stored_visit(session, visit, catalog)
+    session.flush()
 
 
 def _seed_payers(session: Session) -> dict[str, Payer]:
