@@ -18,9 +18,14 @@ _AFTER_COMMIT = "after_commit"
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """Build an engine; SQLite gets foreign keys, WAL and a busy timeout so writers queue."""
+    """Build an engine; SQLite gets foreign keys, WAL and a busy timeout so writers queue.
+
+    ``hide_parameters`` keeps bound values (names, member IDs...) out of SQL error messages and
+    logs: an IntegrityError logged with its parameters would put PHI in the log.
+    """
     if url.startswith("sqlite"):
-        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30},
+                        "hide_parameters": True}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, echo=echo, **kwargs)
@@ -44,7 +49,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         hide_parameters=True)
 
 
 def init_app(app: Flask, engine: Engine | None = None) -> None:

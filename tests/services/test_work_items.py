@@ -162,3 +162,16 @@ def test_ar_resolved_denied_spawns_a_denial_item(session):
     spawned = session.scalars(select(WorkItem).where(WorkItem.kind == "denial",
                                                      WorkItem.claim_id == claim.id)).one()
     assert spawned.is_open and spawned.denial_id is not None
+
+
+def test_database_errors_never_carry_the_row_values(session):
+    """A constraint error names the statement but not the values: no PHI reaches a log."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import make_patient
+
+    make_patient(session, mrn="MRN-DUP-1", last_name="Zzyzxsynthetic")
+    with pytest.raises(IntegrityError) as caught:
+        with session.begin_nested():
+            make_patient(session, mrn="MRN-DUP-1", last_name="Zzyzxsynthetic")
+    assert "Zzyzxsynthetic" not in str(caught.value)
