@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -296,7 +296,7 @@ def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
 
     posted = claims(RemittanceClaim.result == R.POSTED, RemittanceClaim.is_denied.is_(False),
                     cap=100)
-    codes = sorted({code for row in claims(RemittanceClaim.unknown_codes != [])
+    codes = sorted({code for row in claims(cast(RemittanceClaim.unknown_codes, String) != "[]")
                     for code in row.unknown_codes}) if ids else []
     audit.record(session, actor, "view", "import_run", run.id, now=now)
     return ImportReport(

@@ -1,0 +1,89 @@
+"""File imports in the browser: upload an 835, watch its progress, read the per-claim report;
+and the CARC/RARC catalog admin (list, search, describe unknown codes)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from workqueue.db import commit, get_session, rollback
+from workqueue.domain.errors import ValidationFailed
+from workqueue.domain.roles import Permission
+from workqueue.forms.admin import show_domain_error
+from workqueue.forms.imports import ImportUploadForm, ReasonCodeForm, ReasonCodeSearchForm
+from workqueue.jobs.imports import import_directory
+from workqueue.models import ImportRunStatus
+from workqueue.security import current_actor, requires, utcnow
+from workqueue.services import reason_codes, remittances
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+_WORKING = (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires(Permission.IMPORT_FILES)
+def index():
+    db = get_session()
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        run = remittances.start_import(db, upload.stream, upload.filename or "upload.835",
+                                       current_actor(), utcnow(), import_directory())
+        commit(db)
+        flash("File received; it is being imported in the background.", "success")
+        return redirect(url_for(".show", run_id=run.id), 303)
+    return render_template("imports/index.html", form=form,
+                           runs=remittances.recent_import_runs(db)), 422 if form.errors else 200
+
+
+@bp.get("/<int:run_id>")
+@requires(Permission.IMPORT_FILES)
+def show(run_id: int):
+    db = get_session()
+    report = remittances.import_report(db, run_id, current_actor(), utcnow())
+    commit(db)
+    return render_template("imports/show.html", report=report, run=report.run,
+                           working=report.run.status in _WORKING)
+
+
+@bp.get("/<int:run_id>/progress")
+@requires(Permission.IMPORT_FILES)
+def progress(run_id: int):
+    """The polled partial: status and percent only (no patient data, so no audit row)."""
+    run = remittances.get_import_run(get_session(), run_id)
+    working = run.status in _WORKING
+    headers = {} if working else {"HX-Refresh": "true"}  # done: reload to show the report
+    return render_template("imports/_progress.html", run=run, working=working), 200, headers
+
+
+# -- CARC/RARC catalog admin ------------------------------------------------------------------
+
+@bp.get("/reason-codes")
+@requires(Permission.ADMINISTER)
+def reason_codes_index():
+    form = ReasonCodeSearchForm(request.args)
+    form.validate()  # errors are shown beside the fields; a bad filter is ignored
+    code_type = form.code_type.data if not form.code_type.errors else ""
+    rows = reason_codes.search_reason_codes(get_session(), (form.q.data or "")[:60],
+                                            code_type or "", form.unknown.data)
+    return render_template("imports/reason_codes.html", form=form, codes=rows)
+
+
+@bp.route("/reason-codes/<int:code_id>", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def reason_code_edit(code_id: int):
+    db = get_session()
+    code = reason_codes.get_reason_code(db, code_id)
+    form = ReasonCodeForm(obj=code)
+    if form.validate_on_submit():
+        data = reason_codes.ReasonCodeInput(
+            form.meaning.data.strip(), form.category.data, form.is_usually_preventable.data,
+            form.default_action.data, form.letter_template.data)
+        try:
+            reason_codes.update_reason_code(db, code_id, data, current_actor(), utcnow())
+        except ValidationFailed as error:
+            rollback(db)
+            show_domain_error(form, error)
+        else:
+            commit(db)
+            flash(f"{code.code_type.upper()} {code.code} saved.", "success")
+            return redirect(url_for(".reason_codes_index"), 303)
+    return render_template("imports/reason_code_edit.html", form=form, code=code), \
+        422 if form.errors or form.form_errors else 200
