@@ -21,6 +21,7 @@ from flask import jsonify
 
 from workqueue.domain.roles import Permission
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
+from workqueue.queries import COUNT_CAP
 from workqueue.security import public
 from workqueue.views.api import _ROUTE_MODULES, bp
 from workqueue.views.api.validation import MAX_ID, Field, object_schema
@@ -124,8 +125,14 @@ SCHEMAS: dict[str, dict] = {
     }),
     "WorkItemPage": _object({
         "items": {"type": "array", "items": _ref("WorkItem")},
-        "meta": _object({"total": {"type": "integer"}, "page": {"type": "integer"},
-                         "per_page": {"type": "integer"}, "pages": {"type": "integer"}}),
+        "meta": _object({
+            "total": {"type": "integer", "description": "Matching items, counted up to "
+                      f"{COUNT_CAP:,} (a count past that costs more than it tells)."},
+            "total_is_capped": {"type": "boolean", "description": "More than `total` match."},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+        }),
     }),
     "Queue": _object({
         "id": {"type": "integer"},

@@ -153,8 +153,8 @@ def list_work_items():
                  context=f"api worklist: {page.total}; {used}")
     commit(db)
     return jsonify(items=[work_item_json(item, now.date()) for item in page.items],
-                   meta={"total": page.total, "page": page.page, "per_page": page.per_page,
-                         "pages": page.pages})
+                   meta={"total": page.total, "total_is_capped": page.is_total_capped,
+                         "page": page.page, "per_page": page.per_page, "pages": page.pages})
 
 
 @bp.get("/work-items/<int:item_id>")
