@@ -21,6 +21,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from workqueue import db, security
     from workqueue.views import register_blueprints
 
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     security.init_app(app)
     register_blueprints(app)

@@ -36,6 +36,9 @@ class Config:
     SMTP_PORT = _int("SMTP_PORT", 25)
     SMTP_FROM = os.environ.get("SMTP_FROM", "workqueue@localhost")
     SQL_ECHO = os.environ.get("SQL_ECHO", "0") == "1"
+    # Reverse proxies in front of the app (nginx, a load balancer): trust this many
+    # X-Forwarded-* hops for the client address written to the audit trail. 0: trust none.
+    PROXY_HOPS = _int("PROXY_HOPS", 0)
     # Background jobs (workqueue/jobs): retry back-off in seconds, how long an outbox row may
     # stay pending before the sweeper enqueues it, the link base for e-mails, the sender block
     # of appeal letters, and a test-only pause per letter-rendering step (to kill a worker

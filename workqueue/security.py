@@ -39,6 +39,16 @@ def public(view: Callable) -> Callable:
     return view
 
 
+def permission_of(endpoint: str | None) -> Permission | str | None:
+    """What a view declared: a Permission, "public", or None (undeclared: denied)."""
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return getattr(view, _PERMISSION_ATTR, None)
+
+
+def is_public(endpoint: str | None) -> bool:
+    return permission_of(endpoint) == _PUBLIC
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -46,11 +56,12 @@ def utcnow() -> datetime:
 def current_actor(channel: str | None = None) -> Actor:
     """The signed-in (or token) user as an audit actor, with where the request came from."""
     user = g.get("api_user") or current_user
+    # remote_addr only: X-Forwarded-For is whatever the client wrote unless a proxy we trust
+    # set it, and then ProxyFix (PROXY_HOPS in config) has already put it in remote_addr.
     return Actor.for_user(
         user,
         channel or ("api" if g.get("api_user") else "web"),
-        request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
-        or None,
+        request.remote_addr,
         request.user_agent.string,
     )
 
@@ -71,8 +82,7 @@ def _check_access():
         return None
     if request.endpoint == "static":
         return None
-    view = current_app.view_functions.get(request.endpoint)
-    permission = getattr(view, _PERMISSION_ATTR, None)
+    permission = permission_of(request.endpoint)
     if permission == _PUBLIC:
         return None
     if _is_api_request():
@@ -89,8 +99,7 @@ def _check_access():
 
 def check_permission_for(user: User) -> None:
     """The role check for API requests once the token has named the user."""
-    view = current_app.view_functions.get(request.endpoint)
-    permission = getattr(view, _PERMISSION_ATTR, None)
+    permission = permission_of(request.endpoint)
     if permission == _PUBLIC:
         return
     if permission is None or not has_permission(user.role, permission):

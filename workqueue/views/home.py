@@ -14,7 +14,7 @@ from workqueue.screens import (
     status_tone,
     words,
 )
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, permission_of, requires, utcnow
 from workqueue.services import audit
 
 bp = Blueprint("home", __name__)
@@ -39,10 +39,9 @@ def nav_links() -> list[dict]:
         return []
     links = []
     for endpoint, label, fallback in NAV:
-        view = current_app.view_functions.get(endpoint)
-        if view is None:
+        if endpoint not in current_app.view_functions:
             continue
-        permission = getattr(view, "_wq_permission", None) or fallback
+        permission = permission_of(endpoint) or fallback
         if permission != "public" and not has_permission(current_user.role, permission):
             continue
         blueprint = endpoint.split(".")[0]

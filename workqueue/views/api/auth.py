@@ -1,9 +1,9 @@
 """Bearer-token authentication for every API request, then the same role check as the UI."""
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 
 from workqueue.db import commit, get_session
-from workqueue.security import _PERMISSION_ATTR, _PUBLIC, check_permission_for, utcnow
+from workqueue.security import check_permission_for, is_public, utcnow
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.users import user_by_token
@@ -27,8 +27,7 @@ def authenticate() -> None:
     :raise Unauthorized: no token, or none that names an active user (401).
     :raise NotPermitted: the user's role lacks the view's permission (403).
     """
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, _PERMISSION_ATTR, None) == _PUBLIC:
+    if is_public(request.endpoint):
         return
     token = _bearer_token()
     if token is None:
