@@ -175,3 +175,10 @@ def test_database_errors_never_carry_the_row_values(session):
         with session.begin_nested():
             make_patient(session, mrn="MRN-DUP-1", last_name="Zzyzxsynthetic")
     assert "Zzyzxsynthetic" not in str(caught.value)
+
+
+def test_linking_a_record_that_does_not_exist_is_a_clear_validation_error(session):
+    with pytest.raises(ValidationFailed) as caught:
+        make_work_item(session, "denial", claim_id=987654, patient_id=987655)
+    assert set(caught.value.details) == {"claim_id", "patient_id"}
+    assert "Claim 987654" in caught.value.message

@@ -23,7 +23,18 @@ from workqueue.domain.status import (
     initial_status,
     is_terminal,
 )
-from workqueue.models import Activity, ActivityKind, Denial, Payer, WorkItem
+from workqueue.models import (
+    Activity,
+    ActivityKind,
+    Authorization,
+    Claim,
+    Coverage,
+    Denial,
+    InfusionVisit,
+    Patient,
+    Payer,
+    WorkItem,
+)
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.payers import rules_for
@@ -117,9 +128,8 @@ def create_work_item(
         raise ValidationFailed("A title is required.", {"title": "required"})
     if Decimal(new.amount) < 0:
         raise ValidationFailed("Amount cannot be negative.", {"amount": "negative"})
+    _check_links(session, new)
     payer = session.get(Payer, new.payer_id) if new.payer_id else None
-    if new.payer_id and payer is None:
-        raise ValidationFailed(f"Payer {new.payer_id} does not exist.", {"payer_id": "unknown"})
     deadline = compute_deadline(
         kind,
         rules_for(payer),
@@ -169,6 +179,30 @@ def create_work_item(
 
         auto_assign_item(session, item, now)
     return item
+
+
+_LINKS = (
+    ("patient_id", Patient, "Patient"),
+    ("coverage_id", Coverage, "Coverage"),
+    ("payer_id", Payer, "Payer"),
+    ("authorization_id", Authorization, "Authorization"),
+    ("claim_id", Claim, "Claim"),
+    ("denial_id", Denial, "Denial"),
+    ("visit_id", InfusionVisit, "Infusion visit"),
+)
+
+
+def _check_links(session: Session, new: NewWorkItem) -> None:
+    """Every linked record must exist: a clear 422 instead of a foreign-key error."""
+    missing = {
+        field: "unknown"
+        for field, model, _label in _LINKS
+        if getattr(new, field) is not None and session.get(model, getattr(new, field)) is None
+    }
+    if missing:
+        labels = {field: label for field, _model, label in _LINKS}
+        described = ", ".join(f"{labels[f]} {getattr(new, f)}" for f in missing)
+        raise ValidationFailed(f"These linked records do not exist: {described}.", missing)
 
 
 def transition_work_item(
