@@ -36,11 +36,12 @@ def add_notifications(session: Session, notes: list[NewNotification], now: datet
     rows = [{"user_id": n.user_id, "work_item_id": n.work_item_id, "reason": n.reason,
              "message": n.message[:300], "reminder_id": n.reminder_id, "created_at": now}
             for n in notes]
-    ids: list[int] = []
-    for start in range(0, len(rows), 500):
-        ids += session.scalars(insert(Notification).values(rows[start:start + 500])
-                               .returning(Notification.id)).all()
-    return ids
+    # executemany with RETURNING: one cached statement, batched by SQLAlchemy's
+    # insertmanyvalues (a literal multi-row VALUES would be recompiled on every call).
+    result = session.connection().execute(
+        insert(Notification.__table__).returning(Notification.__table__.c.id,
+                                                 sort_by_parameter_order=True), rows)
+    return list(result.scalars())
 
 
 def unread_count(session: Session, user_id: int) -> int:

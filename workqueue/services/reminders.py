@@ -11,7 +11,7 @@ notifications, so two racing sweeps notify once.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,12 +82,13 @@ def lead_days(session: Session) -> dict[ReminderReason, int | None]:
     return days
 
 
-def sweep_reminders(session: Session, now: datetime, *, limit: int = 2000,
+def sweep_reminders(session: Session, now: datetime, *, limit: int = 500,
                     serialize: bool = True, reasons: tuple[ReminderReason, ...] | None = None
                     ) -> SweepResult:
     """Return due pended items, find every due reminder, record it once, notify.
 
-    ``limit`` bounds each finder per sweep (the next sweep continues). ``serialize`` takes a
+    ``limit`` bounds each finder per sweep, so a backlog (a first sweep over years of imported
+    items) is worked off over several sweeps at a bounded cost each. ``serialize`` takes a
     PostgreSQL advisory lock so overlapping sweeps skip rather than queue up; correctness does
     not depend on it.
     """
@@ -237,15 +238,16 @@ def _insert_reminders(session: Session, candidates: list[Candidate],
     unique = {(c.work_item_id, c.reason, c.due_on) for c in candidates}
     rows = [{"work_item_id": i, "reason": r.value, "due_on": d, "created_at": now}
             for i, r, d in sorted(unique, key=lambda k: (k[0], k[1].value, k[2]))]
+    if not rows:
+        return []
     dialect_insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
                       else sqlite.insert)
-    inserted: list[tuple] = []
-    for start in range(0, len(rows), 500):
-        stmt = (dialect_insert(Reminder).values(rows[start:start + 500])
-                .on_conflict_do_nothing(index_elements=["work_item_id", "reason", "due_on"])
-                .returning(Reminder.id, Reminder.work_item_id, Reminder.reason, Reminder.due_on))
-        inserted += [tuple(r) for r in session.execute(stmt).all()]
-    return inserted
+    table = Reminder.__table__
+    stmt = (dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=["work_item_id", "reason", "due_on"])
+            .returning(table.c.id, table.c.work_item_id, table.c.reason, table.c.due_on))
+    # executemany + RETURNING (insertmanyvalues): rows a racing sweep inserted return nothing.
+    return [tuple(r) for r in session.connection().execute(stmt, rows).all()]
 
 
 def _unsent_reminders(session: Session, today: date, limit: int, exclude: set) -> list[tuple]:
@@ -315,9 +317,9 @@ def _notify(session: Session, reminders: list[tuple], today: date, now: datetime
     ids = add_notifications(session, notes, now)
     if activities:
         session.execute(Activity.__table__.insert(), activities)
-    for start in range(0, len(sent), 500):
-        session.execute(update(Reminder).where(Reminder.id.in_(sent[start:start + 500]))
-                        .values(sent_at=now))
+    if sent:
+        session.execute(update(Reminder).where(Reminder.id.in_(bindparam("ids", expanding=True)))
+                        .values(sent_at=now), {"ids": sent})
     return ids
 
 
