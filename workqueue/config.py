@@ -36,6 +36,9 @@ class Config:
     SMTP_PORT = _int("SMTP_PORT", 25)
     SMTP_FROM = os.environ.get("SMTP_FROM", "workqueue@localhost")
     SQL_ECHO = os.environ.get("SQL_ECHO", "0") == "1"
+    # Uploaded remittance files wait here (by SHA-256) for their import job.
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", str(VAR_DIR / "imports"))
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
     # Reverse proxies in front of the app (nginx, a load balancer): trust this many
     # X-Forwarded-* hops for the client address written to the audit trail. 0: trust none.
     PROXY_HOPS = _int("PROXY_HOPS", 0)

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from workqueue.domain.reason_codes import load_reason_codes
 from workqueue.domain.roles import Role, can_work_kind
 from workqueue.domain.rules import aging_bucket, priority_parts
 from workqueue.domain.status import allowed_targets, is_terminal
@@ -38,6 +37,7 @@ from workqueue.queries import (
     worklist_select,
 )
 from workqueue.services.coding import ItemCoding, coding_view_for_item
+from workqueue.services.reason_codes import CodeMeaning, describe_codes
 
 # Columns the worklist sorts by beyond queries.SORTABLE: names on the joined rows.
 NAME_SORTS = {
@@ -188,13 +188,6 @@ def saved_views_for(session: Session, user: User, queue: Queue) -> list[SavedVie
 
 
 @dataclass
-class CodeMeaning:
-    code_type: str
-    code: str
-    meaning: str
-
-
-@dataclass
 class ItemPage:
     item: WorkItem
     activities: list[Activity]
@@ -247,27 +240,11 @@ def load_item_page(session: Session, item_id: int) -> ItemPage | None:
     ]
     targets = [] if is_terminal(item.kind, item.status) else sorted(
         s.value for s in allowed_targets(item.kind, item.status))
-    carcs, rarcs = _code_meanings(item.denial)
+    carcs, rarcs = (describe_codes(session, item.denial.carc_codes, item.denial.rarc_codes)
+                    if item.denial else ([], []))
     return ItemPage(item, activities, related, targets, assignable, carcs, rarcs,
                     max((a.id for a in activities), default=0),
                     coding_view_for_item(session, item))
-
-
-def _code_meanings(denial: Denial | None) -> tuple[list[CodeMeaning], list[CodeMeaning]]:
-    if denial is None:
-        return [], []
-    catalog = load_reason_codes()
-
-    def meanings(raw: str, lookup, code_type: str) -> list[CodeMeaning]:
-        out = []
-        for code in [c.strip().upper() for c in (raw or "").split(",") if c.strip()]:
-            found = lookup(code)
-            out.append(CodeMeaning(code_type, code,
-                                   found.meaning if found else "Not in the reason-code catalog."))
-        return out
-
-    return (meanings(denial.carc_codes, catalog.carc, "CARC"),
-            meanings(denial.rarc_codes, catalog.rarc, "RARC"))
 
 
 def activities_since(session: Session, item_id: int, after_id: int) -> list[Activity]:

@@ -9,12 +9,11 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from workqueue.domain.reason_codes import ACTIONS, CATEGORIES
 
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 _LEADING_JUNK = b"\r\n \t\x00\xef\xbb\xbf"
 
 
 def max_upload_bytes() -> int:
-    return int(current_app.config.get("IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return int(current_app.config["IMPORT_MAX_BYTES"])
 
 
 def _size_limit(form, field) -> None:

@@ -6,15 +6,13 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from workqueue import db
-from workqueue.config import VAR_DIR
 from workqueue.jobs import job_entry, utcnow
 from workqueue.services import remittances
 
 
 def import_directory(app=None) -> Path:
-    """Where uploaded files wait for their import, by SHA-256 (``IMPORT_DIR`` or var/imports)."""
-    config = (app or current_app).config
-    return Path(config.get("IMPORT_DIR") or VAR_DIR / "imports")
+    """Where uploaded files wait for their import, by SHA-256 (``IMPORT_DIR``)."""
+    return Path((app or current_app).config["IMPORT_DIR"])
 
 
 def _mark_failed(session: Session, import_run_id: int, *, error: str, now) -> None:
