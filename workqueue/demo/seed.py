@@ -30,8 +30,10 @@ from workqueue.services.assignment import bulk_assign, claim_next
 from workqueue.services.audit import Actor
 from workqueue.services.catalog import load_drug_catalog, seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
+from workqueue.services.letters import seed_letter_templates
 from workqueue.services.payers import set_appeal_levels
 from workqueue.services.providers import create_provider
+from workqueue.services.reason_codes import seed_reason_codes
 from workqueue.services.users import create_user, set_skills
 from workqueue.services.work_items import pend_work_item, return_due_pended_items
 
@@ -88,6 +90,8 @@ def seed_demo(
     rng = random.Random(seed)
     report = SeedReport()
     seed_drug_catalog(session)
+    seed_reason_codes(session, now)
+    seed_letter_templates(session, now)
     payers = _seed_payers(session)
     users = _seed_users(session, payers, fast_hash)
     providers = _seed_providers(session, rng)
