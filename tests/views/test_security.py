@@ -95,3 +95,13 @@ def test_audit_keeps_the_peer_address_unless_a_proxy_is_trusted(session, app, cl
     event = session.scalars(select(AuditEvent).where(AuditEvent.object_type == "my_work")
                             .order_by(AuditEvent.id.desc())).first()
     assert event.ip == "192.0.2.7"
+
+
+def test_every_endpoint_declares_who_may_use_it(app):
+    """Deny by default is the safety net; every real screen still states its permission."""
+    from workqueue.security import permission_of
+
+    with app.test_request_context():
+        undeclared = [rule.endpoint for rule in app.url_map.iter_rules()
+                      if rule.endpoint != "static" and permission_of(rule.endpoint) is None]
+    assert undeclared == []

@@ -6,22 +6,14 @@ from flask import Flask, flash, redirect, render_template, request
 
 from workqueue.domain.errors import DomainError
 
-# Each module defines ``bp``; the list is the site map.
-_BLUEPRINT_MODULES = ("auth", "home")
-_OPTIONAL_MODULES = ("work_items", "queues", "board", "admin", "notifications", "letters",
-                     "imports", "operations", "visits", "reports", "api")
+# Each module defines ``bp`` (or ``register(app)``); the list is the site map.
+_BLUEPRINT_MODULES = ("auth", "home", "work_items", "queues", "visits", "letters", "imports",
+                      "notifications", "board", "reports", "operations", "admin", "api")
 
 
 def register_blueprints(app: Flask) -> None:
     for name in _BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(f"workqueue.views.{name}").bp)
-    for name in _OPTIONAL_MODULES:
-        try:
-            module = importlib.import_module(f"workqueue.views.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"workqueue.views.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"workqueue.views.{name}")
         module.register(app) if hasattr(module, "register") else app.register_blueprint(module.bp)
     app.register_error_handler(DomainError, _domain_error)
     for status in (400, 403, 404, 405, 409, 413, 422, 500):
