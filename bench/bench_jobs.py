@@ -57,6 +57,15 @@ def bench_letters(app, count: int) -> dict:
 
     categories = ["authorization", "medical_necessity", "coding", "missing_information",
                   "timely_filing", "eligibility", "non_covered"]
+    # Warm-up: the first letter pays for importing fpdf2 and reading the font's cmap.
+    warm = make_denial_case(app)
+    with scope(app) as session:
+        user = session.query(User).filter_by(username=warm.specialist).one()
+        warm_id = letters.request_letter(session, warm.item_id, Actor.for_user(user), NOW,
+                                         finalize=True).id
+    jobs.get_queue("letters", app).empty()
+    with app.app_context():
+        jobs.resolve_job("workqueue.jobs.letters.generate_letter")(warm_id)
     ids = []
     for i in range(count):
         case = make_denial_case(app, category=categories[i % len(categories)])
@@ -69,9 +78,14 @@ def bench_letters(app, count: int) -> dict:
     start = time.perf_counter()
     with app.app_context():
         worker.work(burst=True, logging_level="WARNING")
-    job_seconds = time.perf_counter() - start
+    worker_seconds = time.perf_counter() - start
     with scope(app) as session:
-        finals = session.query(Letter).filter(Letter.status == "final").count()
+        first, last = session.execute(text(
+            "SELECT min(started_at), max(finished_at) FROM job_requests "
+            "WHERE job_id <> :warm"), {"warm": f"letter-{warm_id}"}).one()
+        job_seconds = (last - first).total_seconds()
+        finals = session.query(Letter).filter(Letter.status == "final",
+                                              Letter.id != warm_id).count()
         facts = [letters.gather_facts(session, session.get(Letter, i),
                                       letter_sender(app.config), NOW) for i in ids]
         sources = [letters._template_for(session, session.get(Letter, i)).body for i in ids]
@@ -86,7 +100,7 @@ def bench_letters(app, count: int) -> dict:
         letters.build_pdf(draft, title="bench", footer="bench")
     pdf_seconds = time.perf_counter() - start
     return {"count": count, "finals": finals, "job_s": job_seconds, "render_s": render_seconds,
-            "pdf_s": pdf_seconds}
+            "pdf_s": pdf_seconds, "worker_s": worker_seconds}
 
 
 def _bulk_insert_items(engine, count: int, seed: int = 4) -> dict:
@@ -198,15 +212,27 @@ def bench_sweep(url: str, count: int) -> dict:
             statements.append((statement, parameters))
 
     runs = []
-    for label in ("first sweep", "second sweep (steady state)"):
-        if not runs:
-            event.listen(engine, "before_cursor_execute", capture)
+    event.listen(engine, "before_cursor_execute", capture)
+    backlog_times, backlog_reminders = [], 0
+    for _ in range(200):  # the backlog of a freshly loaded database, worked off sweep by sweep
         with Session(engine) as session:
             start = time.perf_counter()
             result = sweep_reminders(session, NOW)
             session.commit()
+        backlog_times.append(time.perf_counter() - start)
+        backlog_reminders += result.reminders
+        if len(backlog_times) == 1:
+            event.remove(engine, "before_cursor_execute", capture)
+            runs.append(("first sweep (backlog)", backlog_times[0], result.summary()))
+        if not result.reminders and not result.returned:
+            break
+    for label, when in (("steady state, 5 minutes later", NOW + timedelta(minutes=5)),
+                        ("next day (one day of newly due items)", NOW + timedelta(days=1))):
+        with Session(engine) as session:
+            start = time.perf_counter()
+            result = sweep_reminders(session, when)
+            session.commit()
             runs.append((label, time.perf_counter() - start, result.summary()))
-        event.remove(engine, "before_cursor_execute", capture) if len(runs) == 1 else None
     plans = []
     with engine.connect() as conn:
         for statement, parameters in statements:
@@ -214,7 +240,9 @@ def bench_sweep(url: str, count: int) -> dict:
             plans.append("\n".join(r[0] for r in rows))
     engine.dispose()
     return {"items": total, "open": open_count, "load_s": loaded["seconds"],
-            "scan_s": scan_seconds, "runs": runs, "plans": plans}
+            "scan_s": scan_seconds, "runs": runs, "plans": plans,
+            "backlog": {"sweeps": len(backlog_times), "max_s": max(backlog_times),
+                        "total_s": sum(backlog_times), "reminders": backlog_reminders}}
 
 
 def _index_names(plan: str) -> list[str]:
@@ -233,21 +261,31 @@ def render(letters: dict, sweep: dict) -> str:
         "`bench/bench_jobs.py`, same run, PostgreSQL 15 and Redis on this machine.", "",
         f"**Appeal letters, one worker** ({n} denial items, categories rotating; each job "
         "gathers the claim's facts, renders the template, stores the draft and its version, "
-        "builds the PDF with fpdf2 and the bundled DejaVu subset, and commits progress four "
-        "times; one RQ `SimpleWorker`, no fork per job):", "",
+        "builds the PDF with fpdf2 and the bundled DejaVu subset; one RQ `SimpleWorker`, no "
+        "fork per job):", "",
         "| stage | time | letters/s | vs baseline |", "|---|---:|---:|---:|",
         f"| Jinja render alone (baseline) | {letters['render_s'] * 1000:.0f} ms | "
         f"{render_rate:,.0f} | 1.0x |",
         f"| PDF build alone | {letters['pdf_s'] * 1000:.0f} ms | {pdf_rate:,.1f} | "
         f"{letters['pdf_s'] / letters['render_s']:.0f}x |",
-        f"| whole job through RQ (render + PDF + DB) | {letters['job_s'] * 1000:.0f} ms | "
-        f"{job_rate:,.1f} | {letters['job_s'] / letters['render_s']:.0f}x |", "",
-        f"{letters['finals']} of {n} letters final. The PDF dominates: fpdf2 subsets and "
-        "embeds the font per document. A forking `Worker` adds a fork per job on top.", "",
+        f"| whole job through RQ (render + PDF + DB), first start to last finish | "
+        f"{letters['job_s'] * 1000:.0f} ms | {job_rate:,.1f} | "
+        f"{letters['job_s'] / letters['render_s']:.0f}x |",
+        f"| the same, wall clock of `worker.work(burst=True)` (start-up and teardown included)"
+        f" | {letters['worker_s'] * 1000:.0f} ms | {n / letters['worker_s']:,.1f} | "
+        f"{letters['worker_s'] / letters['render_s']:.0f}x |", "",
+        f"{letters['finals']} of {n} letters final. The PDF dominates: fpdf2 parses, subsets "
+        "and embeds the font per document (the bundled subset keeps that near 100 ms; the full "
+        "DejaVu took ~350 ms). Each job also commits six times (attempt, four progress "
+        "steps, result). A forking `Worker` adds a fork per job on top.", "",
         f"**Reminder sweep over {sweep['items']:,} work items** ({sweep['open']:,} open; "
         "bulk-inserted with Core executemany in "
-        f"{sweep['load_s']:.0f} s, then ANALYZE). Each finder is limited to 2,000 rows per "
-        "sweep (the next sweep continues).", "",
+        f"{sweep['load_s']:.0f} s, then ANALYZE; deadlines spread from 20 days past to a year "
+        "ahead, 5% of open items pended, 100,000 authorizations). Each finder takes at most 500 "
+        "rows per sweep, so the backlog of a freshly loaded database is worked off over "
+        f"{sweep['backlog']['sweeps']} sweeps ({sweep['backlog']['reminders']:,} reminders, "
+        f"worst sweep {sweep['backlog']['max_s'] * 1000:.0f} ms, "
+        f"{sweep['backlog']['total_s']:.1f} s in all).", "",
         "| run | time | vs baseline | result |", "|---|---:|---:|---|",
         f"| `count(*)` of work_items + open ones (baseline: two scans) | "
         f"{sweep['scan_s'] * 1000:.0f} ms | 1.0x | |",
@@ -257,9 +295,15 @@ def render(letters: dict, sweep: dict) -> str:
         lines.append(f"| {label} | {seconds * 1000:.0f} ms | {seconds / sweep['scan_s']:.2f}x | "
                      f"returned {result['returned']}; found {found}; {result['reminders']} "
                      f"reminders, {result['notifications']} notifications |")
-    worst = max(seconds for _, seconds, _ in sweep["runs"])
-    lines += ["", f"Target (sweep under 2 s on PostgreSQL): **{'met' if worst < 2 else 'missed'}**"
-              f", worst {worst * 1000:.0f} ms.", "",
+    periodic = max(seconds for label, seconds, _ in sweep["runs"] if "backlog" not in label)
+    backlog = sweep["backlog"]["max_s"]
+    lines += ["", f"Target (sweep under 2 s on PostgreSQL): **{'met' if periodic < 2 else 'missed'}"
+              f"** for the periodic sweep (worst {periodic * 1000:.0f} ms: nothing new, or a "
+              f"day of newly due items). Working off the backlog of a freshly loaded database, "
+              f"the worst sweep took {backlog * 1000:.0f} ms "
+              f"({'under' if backlog < 2 else 'over'} the target) while writing up to 3,500 "
+              "reminders and their notifications in one transaction; the 500-row limit per "
+              "finder is what bounds it.", "",
               "Indexes the finder queries used (EXPLAIN of each SELECT the first sweep ran on "
               "work_items):", ""]
     for plan in sweep["plans"]:
