@@ -89,8 +89,19 @@ def test_serve_runs_web_worker_and_scheduler_on_embedded_redis(committed_app, da
         if conn is not None:
             conn.close()
     assert proc.returncode == 0
-    time.sleep(0.5)
-    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
-             and "(Z)" not in Path(f"/proc/{pid}/stat").read_text()
-             and " Z " not in Path(f"/proc/{pid}/stat").read_text()]
-    assert alive == []
+
+    def alive() -> list[int]:
+        running = []
+        for pid in children:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z":
+                running.append(pid)
+        return running
+
+    deadline = time.monotonic() + 20  # grandchildren (work-horse, RQ scheduler) exit last
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive() == []
