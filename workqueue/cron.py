@@ -17,6 +17,8 @@ PERIODIC_JOBS: list[dict] = [
      "queue": "default", "interval": 300},
     {"name": "idle-claims", "func": "workqueue.jobs.reminders.release_idle_claim_jobs",
      "queue": "default", "interval": 900},
+    {"name": "reauthorizations", "func": "workqueue.jobs.reminders.open_reauthorizations",
+     "queue": "default", "interval": 3600},
     {"name": "daily-digest", "func": "workqueue.jobs.reminders.send_daily_digests",
      "queue": "notifications", "cron": "0 7 * * *"},
 ]

@@ -154,3 +154,16 @@ def test_switched_off_reason_is_not_swept(session):
     make_user(session, "supervisor")
     make_work_item(session, "ar_followup", due_on=date(2026, 11, 1))
     assert sweep_reminders(session, NOW).found.get("overdue") is None
+
+
+def test_hourly_reauthorization_job_opens_one_item_for_an_auth_near_expiry(session):
+    from workqueue.jobs.reminders import open_reauthorizations
+
+    payer = make_payer(session, auth_lead_days=14)
+    auth = make_authorization(session, make_coverage(session, payer=payer),
+                              start_date=TODAY - timedelta(days=170),
+                              end_date=date.today() + timedelta(days=10))
+    assert open_reauthorizations.body(session) == {"opened": 1}
+    assert open_reauthorizations.body(session) == {"opened": 0}
+    item = session.scalars(select(WorkItem).where(WorkItem.authorization_id == auth.id)).one()
+    assert item.kind == "prior_auth" and item.is_open

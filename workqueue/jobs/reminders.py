@@ -10,6 +10,8 @@ from workqueue.jobs import defer, job_entry, utcnow
 from workqueue.models import ReminderReason
 from workqueue.services import notifications, reminders
 from workqueue.services.assignment import release_idle_claims
+from workqueue.services.audit import Actor
+from workqueue.services.auth_ledger import open_due_reauthorizations
 from workqueue.services.outbox import record_sweep_run
 
 
@@ -44,6 +46,18 @@ def release_idle_claim_jobs(session: Session) -> dict:
     released = release_idle_claims(session, started, current_app.config["CLAIM_IDLE_HOURS"])
     result = {"released": len(released)}
     record_sweep_run(session, "idle_claims", started, utcnow(), result)
+    return result
+
+
+@job_entry(queue="default", noun="reauthorizations", timeout=900)
+def open_reauthorizations(session: Session) -> dict:
+    """Open re-authorization items for auths near expiry or with most units used. Idempotent:
+    an auth that already has an open prior-auth item gets no second one. Hourly.
+    """
+    started = utcnow()
+    opened = open_due_reauthorizations(session, Actor.system("job"), started)
+    result = {"opened": len(opened)}
+    record_sweep_run(session, "reauthorizations", started, utcnow(), result)
     return result
 
 
