@@ -35,6 +35,7 @@ from workqueue.models import (
 )
 from workqueue.services import audit
 from workqueue.services.audit import Actor
+from workqueue.services.reason_codes import describe_codes
 from workqueue.services.work_items import get_work_item, require_can_work, transition_work_item
 
 L = LetterStatus
@@ -436,6 +437,9 @@ def gather_facts(session: Session, letter: Letter, sender: Sender, now: datetime
     deadline = (denial.denied_on + timedelta(days=window)) if window else (
         item.deadline_on if item.deadline_kind == "appeal" else None)
     signer = letter.requested_by.display_name if letter.requested_by else "Appeals specialist"
+    carc_meanings, rarc_meanings = describe_codes(session, denial.carc_codes, denial.rarc_codes)
+    carcs = [{"code": c.code, "meaning": c.meaning} for c in carc_meanings]
+    rarcs = [{"code": c.code, "meaning": c.meaning} for c in rarc_meanings]
     return {
         "today": now.date(),
         "sender": {**asdict(sender), "signer": signer},
@@ -468,8 +472,8 @@ def gather_facts(session: Session, letter: Letter, sender: Sender, now: datetime
             "denied_on": denial.denied_on, "group_code": denial.group_code,
             "category": str(denial.category),
             "category_label": CATEGORY_LABELS.get(str(denial.category), str(denial.category)),
-            "carcs": _explain(denial.carc_codes, "carc"),
-            "rarcs": _explain(denial.rarc_codes, "rarc"),
+            "carcs": carcs,
+            "rarcs": rarcs,
             "amount": denial.amount,
         },
         "amount_in_dispute": denial.amount,
@@ -498,20 +502,6 @@ def _ordinal_level(level: int) -> str:
 
 def _units(value) -> str:
     return f"{Decimal(value or 0).normalize():f}"
-
-
-def _explain(codes: str, kind: str) -> list[dict]:
-    """Each code with its meaning in plain words (the CARC/RARC catalog; the code if unknown)."""
-    from workqueue.domain.reason_codes import load_reason_codes
-
-    catalog = load_reason_codes()
-    lookup = catalog.carc if kind == "carc" else catalog.rarc
-    out = []
-    for code in (c.strip().upper() for c in (codes or "").split(",") if c.strip()):
-        entry = lookup(code)
-        out.append({"code": code,
-                    "meaning": entry.meaning if entry else "see the payer's remittance advice"})
-    return out
 
 
 def sample_facts() -> dict:
