@@ -7,6 +7,7 @@ import click
 from workqueue import create_app
 from workqueue.db import session_scope
 from workqueue.demo.bulk import bulk_insert_work_items
+from workqueue.demo.catalog import DEMO_PASSWORD, USERS
 from workqueue.demo.seed import (
     DEFAULT_PATIENTS,
     DEFAULT_SEED,
@@ -45,6 +46,10 @@ def seed_demo_command(reset: bool, items: int, patients: int, seed_value: int) -
             inserted = bulk_insert_work_items(session, items, now, seed=seed_value,
                                               progress=lambda n: click.echo(f"  {n:,} items"))
         click.echo(f"Bulk-inserted {inserted:,} synthetic work items.")
+    _print_report(report, started)
+
+
+def _print_report(report, started: float) -> None:
     counts = report.counts
     click.echo(
         f"Demo data loaded in {time.perf_counter() - started:.1f} s: {counts['payers']} payers, "
@@ -55,9 +60,39 @@ def seed_demo_command(reset: bool, items: int, patients: int, seed_value: int) -
         f"denials, {counts.get('open_ar_followup', 0)} AR follow-up; {counts['assigned']} "
         f"assigned, {counts['pended']} pended, {counts['overdue']} overdue)."
     )
-    click.echo(f"Demo logins (password for every one: {report.password}):")
-    for username, role, name in report.logins:
+    _print_logins(report.logins, report.password)
+
+
+def _print_logins(logins, password: str) -> None:
+    click.echo(f"Demo logins (password for every one: {password}):")
+    for username, role, name in logins:
         click.echo(f"  {username:<10} {role:<18} {name}")
 
 
-commands = [seed_demo_command]
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def demo_command(ctx: click.Context, host: str, port: int) -> None:
+    """Build the schema, load the demo data if the database is empty, and serve the product."""
+    from workqueue.commands.db import upgrade
+    from workqueue.commands.serve import serve_command
+
+    ctx.invoke(upgrade)
+    app = create_app()
+    started = time.perf_counter()
+    with session_scope(app) as session:
+        if database_has_data(session):
+            click.echo("Demo data already loaded (`workqueue seed-demo --reset` starts over).")
+            report = None
+        else:
+            click.echo("Loading the synthetic demo data (about a minute)...")
+            report = seed_demo(session, utcnow(), fast_hash=False)
+    if report is not None:
+        _print_report(report, started)
+    else:
+        _print_logins([(u.username, u.role, u.display_name) for u in USERS], DEMO_PASSWORD)
+    ctx.invoke(serve_command, host=host, port=port, workers=0, no_jobs=False)
+
+
+commands = [seed_demo_command, demo_command]
