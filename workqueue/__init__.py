@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from workqueue.config import PROJECT_ROOT, Config
+from workqueue.config import PROJECT_ROOT, VAR_DIR, Config
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -21,6 +21,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from workqueue import db, security
     from workqueue.views import register_blueprints
 
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _local_secret_key()
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,3 +32,21 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     security.init_app(app)
     register_blueprints(app)
     return app
+
+
+def _local_secret_key() -> str:
+    """A per-install random session key for the laptop mode, kept across restarts.
+
+    A fixed default key would let anyone forge a session cookie; deployments set SECRET_KEY.
+    """
+    import os
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # exclusive create: processes starting together agree on the first key written
+        with open(path, "x", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
+            out.write(secrets.token_urlsafe(48))
+    except FileExistsError:
+        pass
+    return path.read_text().strip()

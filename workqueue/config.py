@@ -19,7 +19,8 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Production-shaped defaults, overridden by environment variables."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # Unset: create_app keeps a random key in VAR_DIR/secret_key (never a known default).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'workqueue.db'}")
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Idle session timeout (HIPAA automatic log-off); refreshed on every request.
