@@ -6,10 +6,11 @@ waiting; SQLite ignores that clause but runs every write transaction ``BEGIN IMM
 db.py), so the statement is serialized and its ``assignee_id IS NULL`` guard still holds.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workqueue.domain.errors import NotPermitted, ValidationFailed
 from workqueue.domain.roles import WORKABLE_KINDS, Permission, Role, can_work_kind, has_permission
@@ -217,28 +218,120 @@ def _open_load(session: Session, user_ids: list[int]) -> dict[int, int]:
     return load
 
 
-def pick_assignee(session: Session, queue: Queue, item: WorkItem) -> User | None:
-    """The member the queue's rule routes ``item`` to, or None (manual queue, nobody fits)."""
-    if queue.strategy == AssignmentStrategy.MANUAL:
-        return None
-    members = [m for m in queue.members if m.is_active and can_work_kind(m.role, item.kind)]
+def _fitting_members(queue: Queue, members: list[User], item: WorkItem) -> list[User]:
+    """Members of ``queue`` who may take ``item``: active, its kind, a matching skill."""
+    members = [m for m in members if m.is_active and can_work_kind(m.role, item.kind)]
     if queue.is_skill_matched:
         wanted = _skill_values(item)
         members = [m for m in members
                    if any((str(s.kind), s.value) in wanted for s in m.skills
                           if s.kind != SkillKind.WORK_KIND)]
+    return members
+
+
+def _next_in_turn(cursor: int | None, members: list[User]) -> User:
+    """Round robin: the first member after the queue's cursor, wrapping around."""
+    after = [m for m in members if cursor is None or m.id > cursor]
+    return (after or members)[0]
+
+
+def pick_assignee(session: Session, queue: Queue, item: WorkItem) -> User | None:
+    """The member the queue's rule routes ``item`` to, or None (manual queue, nobody fits)."""
+    if queue.strategy == AssignmentStrategy.MANUAL:
+        return None
+    members = _fitting_members(queue, queue.members, item)
     if not members:
         return None
     if queue.strategy == AssignmentStrategy.LEAST_LOADED:
         load = _open_load(session, [m.id for m in members])
         return min(members, key=lambda m: (load[m.id], m.id))
-    after = [m for m in members if queue.last_assigned_user_id is None
-             or m.id > queue.last_assigned_user_id]
-    return (after or members)[0]
+    return _next_in_turn(queue.last_assigned_user_id, members)
 
 
-def auto_assign_item(session: Session, item: WorkItem, now: datetime) -> User | None:
-    """Route a new item by the first auto-assigning queue it belongs to."""
+@dataclass
+class Routing:
+    """The auto-assigning queues with their members and skills, read once for many items.
+
+    For callers that open many items in one transaction (the 835 import): routing each item
+    through :func:`auto_assign_item` re-reads the queues, members and skills per item. With a
+    ``Routing`` the same rules run on what was read once. Each queue row is locked (and its
+    round-robin cursor re-read) the first time an item is routed by it, as without the
+    context, so the cursor advanced in memory is the one in the database until the
+    transaction ends; least-loaded counts are read with one grouped query and kept up to date
+    in memory (:meth:`item_closed` for items the caller closes meanwhile). The cursors are
+    written back to the queues by :meth:`save` (one UPDATE per queue, not per item): call it
+    before the transaction commits. Build a new one after a commit or a rollback.
+    """
+
+    queues: list[Queue]
+    members: dict[int, list[User]]
+    cursors: dict[int, int | None] = field(default_factory=dict)  # locked queues only
+    load: dict[int, int] | None = None
+
+    def save(self) -> None:
+        """Write the round-robin cursors advanced in memory to their queues."""
+        for queue in self.queues:
+            if queue.id in self.cursors:
+                queue.last_assigned_user_id = self.cursors[queue.id]
+
+    def open_load(self, session: Session) -> dict[int, int]:
+        if self.load is None:
+            ids = sorted({m.id for q in self.queues
+                          if q.strategy == AssignmentStrategy.LEAST_LOADED
+                          for m in self.members[q.id]})
+            self.load = _open_load(session, ids) if ids else {}
+        return self.load
+
+    def item_closed(self, item: WorkItem) -> None:
+        """An item was closed after the counts were read: its assignee holds one fewer."""
+        if self.load is not None and item.assignee_id in self.load:
+            self.load[item.assignee_id] -= 1
+
+
+def load_routing(session: Session) -> Routing:
+    """The auto-assigning queues (as :func:`auto_assign_item` reads them) with members and
+    skills, in three queries."""
+    queues = session.scalars(
+        select(Queue)
+        .where(Queue.is_active.is_(True), Queue.strategy != AssignmentStrategy.MANUAL)
+        .order_by(Queue.id)
+        .options(selectinload(Queue.members).selectinload(User.skills))
+    ).all()
+    return Routing(list(queues), {q.id: list(q.members) for q in queues})
+
+
+def _route(session: Session, item: WorkItem, now: datetime, routing: Routing) -> User | None:
+    for queue in routing.queues:
+        if not item_in_queue(item, queue):
+            continue
+        if queue.id not in routing.cursors:
+            session.refresh(queue, ["last_assigned_user_id"], with_for_update=True)
+            routing.cursors[queue.id] = queue.last_assigned_user_id
+        members = _fitting_members(queue, routing.members[queue.id], item)
+        if not members:
+            continue
+        if queue.strategy == AssignmentStrategy.LEAST_LOADED:
+            load = routing.open_load(session)
+            user = min(members, key=lambda m: (load.get(m.id, 0), m.id))
+        else:
+            user = _next_in_turn(routing.cursors[queue.id], members)
+        assign_work_item(session, item, user.id, Actor.system(), now)
+        routing.cursors[queue.id] = user.id
+        if routing.load is not None and user.id in routing.load:
+            routing.load[user.id] += 1
+        return user
+    return None
+
+
+def auto_assign_item(session: Session, item: WorkItem, now: datetime,
+                     routing: Routing | None = None) -> User | None:
+    """Route a new item by the first auto-assigning queue it belongs to.
+
+    ``routing`` (from :func:`load_routing`) spares re-reading queues, members and skills per
+    item when many items are opened in one transaction; the result is the same.
+    """
+    if routing is not None:
+        return _route(session, item, now, routing)
     queues = session.scalars(
         select(Queue)
         .where(Queue.is_active.is_(True), Queue.strategy != AssignmentStrategy.MANUAL)

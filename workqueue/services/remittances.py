@@ -34,21 +34,25 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from workqueue.domain.denial_rules import is_denial_adjustment
 from workqueue.domain.errors import DomainError, NotFound
 from workqueue.domain.reason_codes import ReasonCatalog
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
 from workqueue.models import (
+    AuditEvent,
     Claim,
     ClaimLine,
     ClaimStatus,
+    Coverage,
     Denial,
     ImportRun,
     ImportRunStatus,
+    Patient,
     Payer,
     ProviderAdjustment,
     Remittance,
@@ -58,6 +62,7 @@ from workqueue.models import (
     WorkItem,
 )
 from workqueue.services import audit
+from workqueue.services.assignment import Routing, load_routing
 from workqueue.services.audit import Actor
 from workqueue.services.reason_codes import load_catalog, record_unknown_codes
 from workqueue.services.work_items import (
@@ -72,6 +77,9 @@ from workqueue.x12.reader import X12Error, read_segments
 ZERO = Decimal("0")
 R = RemittanceClaimResult
 MAX_STORED_ERRORS = 1000  # per run; the count says how many there were in all
+_POSTED_COLUMNS = ("paid_amount", "adjustment_amount", "patient_responsibility", "balance",
+                   "status", "payer_claim_number")
+BATCH_CLAIMS = 500  # claims posted together (one savepoint, a few statements per step)
 _AR_OPEN_TO_PAID = (WorkItemStatus.NEW, WorkItemStatus.IN_PROGRESS, WorkItemStatus.WAITING_PAYER)
 
 Progress = Callable[[int], None]
@@ -319,6 +327,20 @@ class _ClaimNotPosted(Exception):
     """Inside this module: a claim the database refused; reported, the others go on."""
 
 
+@dataclass
+class _Step:
+    """One claim of a batch between reading the claims and writing the rows."""
+
+    event: x12.ClaimPayment
+    outcome: ClaimOutcome
+    row: RemittanceClaim
+    claim: Claim | None
+    matched: list[tuple[x12.ServiceLine, ClaimLine | None]]
+    earlier: RemittanceClaim | None = None  # the posting a reversal took back
+    denials: list[tuple[ClaimLine | None, Any, Denial]] = field(default_factory=list)
+    close_ar: bool = False
+
+
 class _Importer:
     """State of one file's import: the open payment's savepoint, caches, counts."""
 
@@ -339,6 +361,8 @@ class _Importer:
         self.savepoint = None
         self.payers: dict[tuple[str, str], Payer | None] = {}
         self.seen_unknown: set[tuple[str, str]] = set()
+        self.pending: list[tuple[x12.ClaimPayment, ClaimOutcome]] = []
+        self.routing: Routing | None = None  # per payment: the caller may commit after one
 
     # events
 
@@ -350,6 +374,7 @@ class _Importer:
         elif isinstance(event, x12.PaymentFinished):
             self._finish_payment(event.payment)
         elif isinstance(event, x12.ParseIssue):
+            self._post_pending()  # problems stay in file order
             self._problem(event.segment, event.message)
 
     def finish(self) -> ImportResult:
@@ -417,6 +442,8 @@ class _Importer:
             .order_by(Remittance.id).limit(1))
 
     def _finish_payment(self, payment: x12.Payment) -> None:
+        self._post_pending()
+        self.routing = None
         remittance, outcome = self.remittance, self.outcome
         self.remittance = self.payment = self.outcome = None
         if remittance is None or outcome is None:
@@ -470,8 +497,7 @@ class _Importer:
         outcome = self.outcome
         if self.result.remittance is not None and self.result.remittance.payments:
             self.result.remittance.payments[-1].claims.append(event)
-        counts = self.result.counts
-        counts["claims"] += 1
+        self.result.counts["claims"] += 1
         if outcome is None:
             return
         claim_outcome = ClaimOutcome(event.claim_id, "skipped")
@@ -482,25 +508,54 @@ class _Importer:
             return
         # Unknown codes are kept even when the claim itself cannot be posted.
         claim_outcome.unknown_codes = self._unknown_codes(event)
+        self.pending.append((event, claim_outcome))
+        if len(self.pending) >= BATCH_CLAIMS:
+            self._post_pending()
+
+    def _post_pending(self) -> None:
+        """Post the claims read so far, as a batch in one savepoint; if any claim of the batch
+        fails, the batch is rolled back and posted again claim by claim, so that the bad one
+        is reported and the others go on."""
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
         try:
             with self.session.begin_nested():
-                self._post_claim(event, claim_outcome)
+                self._post_batch(batch)
+        except (SQLAlchemyError, DomainError, _ClaimNotPosted, ArithmeticError):
+            self.routing = None  # its cursor and counts were rolled back with the batch
+            for event, outcome in batch:
+                outcome.result, outcome.claim, outcome.message = "skipped", None, None
+                outcome.denial_items, outcome.closed_items = [], []
+                self._post_one(event, outcome)
+            return
+        for event, outcome in batch:
+            self._count(event, outcome)
+
+    def _post_one(self, event: x12.ClaimPayment, outcome: ClaimOutcome) -> None:
+        try:
+            with self.session.begin_nested():
+                self._post_claim(event, outcome)
         except (SQLAlchemyError, DomainError, _ClaimNotPosted, ArithmeticError) as error:
             message = (f"claim {event.claim_id}: not posted "
                        f"({getattr(error, 'message', None) or error.__class__.__name__})")
-            claim_outcome.result, claim_outcome.message = R.ERROR.value, message
-            claim_outcome.denial_items, claim_outcome.closed_items = [], []
-            counts["claim_errors"] += 1
+            outcome.result, outcome.message = R.ERROR.value, message
+            outcome.denial_items, outcome.closed_items = [], []
+            self.result.counts["claim_errors"] += 1
             self._problem(event.segment, message)
             self._record_error_row(event, message)
             return
+        self._count(event, outcome)
+
+    def _count(self, event: x12.ClaimPayment, outcome: ClaimOutcome) -> None:
+        counts = self.result.counts
         counts[{R.POSTED: "posted", R.UNMATCHED: "unmatched",
-                R.REVERSAL: "reversals"}[R(claim_outcome.result)]] += 1
+                R.REVERSAL: "reversals"}[R(outcome.result)]] += 1
         if event.denials:
             counts["denied_claims"] += 1
-        counts["denial_items"] += len(claim_outcome.denial_items)
-        counts["ar_items_closed"] += len(claim_outcome.closed_items)
-        counts["unknown_codes"] += len(claim_outcome.unknown_codes)
+        counts["denial_items"] += len(outcome.denial_items)
+        counts["ar_items_closed"] += len(outcome.closed_items)
+        counts["unknown_codes"] += len(outcome.unknown_codes)
 
     def _record_error_row(self, event: x12.ClaimPayment, message: str) -> None:
         try:
@@ -524,7 +579,133 @@ class _Importer:
             segment=event.segment, message=message, line_postings=[], denial_item_ids=[],
             unknown_codes=[])
 
+    def _post_batch(self, batch: list[tuple[x12.ClaimPayment, ClaimOutcome]]) -> None:
+        """The batch path: what :meth:`_post_claim` does for one claim, for many claims with a
+        few statements each step (claims and lines, earlier postings, linked records and AR
+        items each read with one query; rows and CAS inserted many at a time), in file order
+        wherever order matters (postings, reversals, routing, AR closing)."""
+        session = self.session
+        numbers = {event.claim_id for event, _ in batch}
+        claims = {c.claim_number: c for c in session.scalars(
+            select(Claim).where(Claim.claim_number.in_(numbers))
+            .options(selectinload(Claim.lines)))}
+        reversed_ids = {claims[e.claim_id].id for e, _ in batch
+                        if e.is_reversal and e.claim_id in claims}
+        postings = self._posted_rows(reversed_ids)
+        steps = []
+        for event, outcome in batch:
+            claim = claims.get(event.claim_id)
+            matched = _match_lines(claim, event) if claim is not None else []
+            row = self._row(event, claim, R.UNMATCHED)
+            row.unknown_codes = outcome.unknown_codes
+            step = _Step(event, outcome, row, claim, matched)
+            steps.append(step)
+            if claim is None:
+                row.message = "no claim with this patient control number; recorded for review"
+                outcome.result, outcome.message = R.UNMATCHED.value, row.message
+                continue
+            outcome.claim = claim.id
+            if event.is_reversal:
+                stack = postings[claim.id]
+                step.earlier = stack.pop() if stack else None
+                self._reverse(claim, event, row, step.earlier)
+            else:
+                self._post(claim, event, row, matched)
+                if claim.id in postings:
+                    postings[claim.id].append(row)
+                step.denials = self._denials(claim, event, matched)
+                step.close_ar = claim.status == ClaimStatus.PAID
+            outcome.result, outcome.message = row.result.value, row.message
+        for claim in claims.values():
+            # The same columns on every claim, so that their UPDATEs go as one executemany.
+            for name in _POSTED_COLUMNS:
+                flag_modified(claim, name)
+        session.flush()  # claims, lines, earlier postings taken back, denials
+        linked = self._load_linked([s.claim for s in steps if s.denials])
+        ar_items = self._open_ar_items({s.claim.id for s in steps if s.close_ar})
+        for step in steps:
+            if step.earlier is not None:
+                for item_id in step.earlier.denial_item_ids:
+                    self._note_reversal(item_id)
+            if step.denials:
+                step.row.denial_item_ids = step.outcome.denial_items = self._open_items(
+                    step.claim, step.denials, self._routing())
+            if step.close_ar:
+                step.outcome.closed_items = self._close_ar_items(
+                    step.claim, ar_items.pop(step.claim.id, []))
+        if self.routing is not None:
+            self.routing.save()
+        # The rows never join the session: one multi-row INSERT each for claims rows (ids
+        # back in order), CAS rows and audit events. render_nulls: every row has the same
+        # columns, so all of them go in one statement.
+        ids = session.scalars(
+            insert(RemittanceClaim).returning(RemittanceClaim.id, sort_by_parameter_order=True)
+            .execution_options(render_nulls=True), [_values(step.row) for step in steps]).all()
+        adjustments = [a for step, row_id in zip(steps, ids, strict=True)
+                       for a in _adjustment_values(row_id, step.event, step.matched)]
+        if adjustments:
+            session.execute(insert(RemittanceAdjustment).execution_options(render_nulls=True),
+                            adjustments)
+        events = [_values(self._audit_claim(step.claim, step.row, expunge=True))
+                  for step in steps if step.claim is not None]
+        if events:
+            session.execute(insert(AuditEvent).execution_options(render_nulls=True), events)
+        del linked
+
+    def _posted_rows(self, claim_ids: set[int]) -> dict[int, list[RemittanceClaim]]:
+        """Postings of these claims not yet taken back, oldest first (what a reversal takes
+        back is the last of them)."""
+        out: dict[int, list[RemittanceClaim]] = {claim_id: [] for claim_id in claim_ids}
+        if claim_ids:
+            for row in self.session.scalars(select(RemittanceClaim).where(
+                    RemittanceClaim.claim_id.in_(claim_ids), RemittanceClaim.result == R.POSTED,
+                    RemittanceClaim.is_reversed.is_(False)).order_by(RemittanceClaim.id)):
+                out[row.claim_id].append(row)
+        return out
+
+    def _load_linked(self, claims: list[Claim]) -> list[Any]:
+        """Read the records a denial item links to, so that opening items finds them loaded;
+        the caller holds the returned list while it opens them."""
+        if not claims:
+            return []
+        session = self.session
+        loaded: list[Any] = list(session.scalars(select(Patient).where(
+            Patient.id.in_({c.patient_id for c in claims if c.patient_id is not None}))))
+        coverage_ids = {c.coverage_id for c in claims if c.coverage_id is not None}
+        if coverage_ids:
+            loaded += session.scalars(select(Coverage).where(Coverage.id.in_(coverage_ids)))
+        payer_ids = {c.payer_id for c in claims if c.payer_id is not None}
+        if payer_ids:
+            loaded += session.scalars(select(Payer).where(Payer.id.in_(payer_ids))
+                                      .options(selectinload(Payer.appeal_levels)))
+        return loaded
+
+    def _open_ar_items(self, claim_ids: set[int]) -> dict[int, list[WorkItem]]:
+        out: dict[int, list[WorkItem]] = {}
+        if claim_ids:
+            for item in self.session.scalars(select(WorkItem).where(
+                    WorkItem.claim_id.in_(claim_ids), WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
+                    WorkItem.is_open.is_(True)).order_by(WorkItem.id)):
+                out.setdefault(item.claim_id, []).append(item)
+        return out
+
+    def _routing(self) -> Routing:
+        if self.routing is None:
+            self.routing = load_routing(self.session)
+        return self.routing
+
+    def _audit_claim(self, claim: Claim, row: RemittanceClaim, *,
+                     expunge: bool = False) -> AuditEvent:
+        """The claim's audit event; ``expunge``: for the caller to insert with others."""
+        event = audit.record(self.session, self.actor, "update", "claim", claim.id,
+                             now=self.now, patient_id=claim.patient_id,
+                             context=f"835 {row.result.value}, remittance {self.remittance.id}")
+        if expunge:
+            self.session.expunge(event)
+        return event
+
     def _post_claim(self, event: x12.ClaimPayment, outcome: ClaimOutcome) -> None:
+        """One claim on its own (the path for a batch that failed somewhere)."""
         session = self.session
         claim = session.scalar(select(Claim).where(Claim.claim_number == event.claim_id)
                                .options(selectinload(Claim.lines)))
@@ -545,20 +726,28 @@ class _Importer:
             return
         outcome.claim = claim.id
         if event.is_reversal:
-            self._reverse(claim, event, row)
+            earlier = session.scalar(
+                select(RemittanceClaim).where(RemittanceClaim.claim_id == claim.id,
+                                              RemittanceClaim.result == R.POSTED,
+                                              RemittanceClaim.is_reversed.is_(False),
+                                              RemittanceClaim.id != row.id)
+                .order_by(RemittanceClaim.id.desc()).limit(1))
+            self._reverse(claim, event, row, earlier)
+            if earlier is not None:
+                for item_id in earlier.denial_item_ids:
+                    self._note_reversal(item_id)
         else:
             self._post(claim, event, row, matched)
         outcome.result = row.result.value
         outcome.message = row.message
         session.flush()
         if not event.is_reversal:
-            row.denial_item_ids = outcome.denial_items = self._open_denials(claim, event,
-                                                                            matched)
+            denials = self._denials(claim, event, matched)
+            session.flush()
+            row.denial_item_ids = outcome.denial_items = self._open_items(claim, denials)
             if claim.status == ClaimStatus.PAID:
                 outcome.closed_items = self._close_ar_items(claim)
-        audit.record(session, self.actor, "update", "claim", claim.id, now=self.now,
-                     patient_id=claim.patient_id,
-                     context=f"835 {row.result.value}, remittance {self.remittance.id}")
+        self._audit_claim(claim, row)
 
     def _post(self, claim: Claim, event: x12.ClaimPayment, row: RemittanceClaim,
               matched: list[tuple[x12.ServiceLine, ClaimLine | None]]) -> None:
@@ -589,13 +778,10 @@ class _Importer:
             row.message = _join(row.message, f"{unplaced} service line(s) matched no claim line; "
                                 "their payment is on the claim only")
 
-    def _reverse(self, claim: Claim, event: x12.ClaimPayment, row: RemittanceClaim) -> None:
-        earlier = self.session.scalar(
-            select(RemittanceClaim).where(RemittanceClaim.claim_id == claim.id,
-                                          RemittanceClaim.result == R.POSTED,
-                                          RemittanceClaim.is_reversed.is_(False),
-                                          RemittanceClaim.id != row.id)
-            .order_by(RemittanceClaim.id.desc()).limit(1))
+    def _reverse(self, claim: Claim, event: x12.ClaimPayment, row: RemittanceClaim,
+                 earlier: RemittanceClaim | None) -> None:
+        """Take back ``earlier`` (the claim's last posting not yet reversed) — the caller
+        notes its denial items."""
         row.result = R.REVERSAL
         if earlier is not None:
             paid, adjustment = earlier.posted_paid, earlier.posted_adjustment
@@ -607,8 +793,6 @@ class _Importer:
                     line.paid -= Decimal(posting["paid"])
             earlier.is_reversed = True
             row.message = f"took back the posting of remittance {earlier.remittance_id}"
-            for item_id in earlier.denial_item_ids:
-                self._note_reversal(item_id)
         elif claim.paid_amount >= -event.paid > ZERO:
             # Posted outside this import (by hand, or before it existed): take back what the
             # payer says it reverses, since that money is on the claim.
@@ -643,8 +827,10 @@ class _Importer:
                      f"from (trace {_clip(self.payment.trace_number, 50)}); check the corrected "
                      "claim before working it.", self.system, self.now)
 
-    def _open_denials(self, claim: Claim, event: x12.ClaimPayment,
-                      matched: list[tuple[x12.ServiceLine, ClaimLine | None]]) -> list[int]:
+    def _denials(self, claim: Claim, event: x12.ClaimPayment,
+                 matched: list[tuple[x12.ServiceLine, ClaimLine | None]]
+                 ) -> list[tuple[ClaimLine | None, Any, Denial]]:
+        """A ``Denial`` row (added, not flushed) for the denied claim or each denied line."""
         payment = self.payment
         denied_on = payment.payment_date or self.now.date()
         claim_remarks = [r.code for r in event.remarks]
@@ -657,7 +843,7 @@ class _Importer:
                 if svc.denial is not None:
                     remarks = [r.code for r in svc.remarks] + claim_remarks
                     found.append((lines.get(id(svc)), svc.denial, svc.adjustments, remarks))
-        item_ids = []
+        out = []
         for line, decided, adjustments, remarks in found:
             denial_adjustments = [a for a in adjustments if is_denial_adjustment(a,
                                                                                  self.catalog)]
@@ -673,7 +859,14 @@ class _Importer:
                             is_preventable=bool(known and known.usually_preventable),
                             amount=decided.amount, appeal_level=1, created_at=self.now)
             self.session.add(denial)
-            self.session.flush()
+            out.append((line, decided, denial))
+        return out
+
+    def _open_items(self, claim: Claim, denials: list[tuple[ClaimLine | None, Any, Denial]],
+                    routing: Routing | None = None) -> list[int]:
+        """A denial work item for each (flushed) denial, routed by auto-assignment."""
+        item_ids = []
+        for line, decided, denial in denials:
             where = f" line {line.line_number} ({line.procedure_code})" if line else ""
             item = create_work_item(self.session, NewWorkItem(
                 kind=WorkItemKind.DENIAL,
@@ -683,14 +876,17 @@ class _Importer:
                 payer_id=claim.payer_id, claim_id=claim.id, denial_id=denial.id,
                 category=decided.category, amount=max(decided.amount, ZERO),
                 service_date=line.service_date if line else claim.service_from,
-                denied_on=denied_on), self.system, self.now, auto_assign=True)
+                denied_on=denial.denied_on), self.system, self.now, auto_assign=True,
+                routing=routing)
             item_ids.append(item.id)
         return item_ids
 
-    def _close_ar_items(self, claim: Claim) -> list[int]:
-        items = self.session.scalars(select(WorkItem).where(
-            WorkItem.claim_id == claim.id, WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
-            WorkItem.is_open.is_(True)).order_by(WorkItem.id))
+    def _close_ar_items(self, claim: Claim, items: list[WorkItem] | None = None) -> list[int]:
+        """Resolve as paid and close the claim's open AR follow-ups (``items``: read already)."""
+        if items is None:
+            items = list(self.session.scalars(select(WorkItem).where(
+                WorkItem.claim_id == claim.id, WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
+                WorkItem.is_open.is_(True)).order_by(WorkItem.id)))
         note = (f"Paid in full on remittance trace {_clip(self.payment.trace_number, 50)} "
                 "(835 import).")
         closed = []
@@ -702,6 +898,8 @@ class _Importer:
                 transition_work_item(self.session, item, WorkItemStatus.CLOSED, self.system,
                                      self.now, note=note)
                 closed.append(item.id)
+                if self.routing is not None:
+                    self.routing.item_closed(item)
         return closed
 
     def _unknown_codes(self, event: x12.ClaimPayment) -> list[str]:
@@ -777,6 +975,33 @@ def _match_lines(claim: Claim, event: x12.ClaimPayment
             free.remove(line)
         pairs.append((svc, line))
     return pairs
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """A transient row's column values for a multi-row INSERT: column defaults filled in
+    (the ORM would have), the id left to the database."""
+    values = {}
+    for attr in row.__mapper__.column_attrs:
+        column, value = attr.columns[0], getattr(row, attr.key)
+        if column.primary_key:
+            continue
+        if value is None and column.default is not None:
+            value = column.default.arg(None) if column.default.is_callable \
+                else column.default.arg
+        values[attr.key] = value
+    return values
+
+
+def _adjustment_values(row_id: int, event: x12.ClaimPayment,
+                       matched: list[tuple[x12.ServiceLine, ClaimLine | None]]
+                       ) -> list[dict[str, Any]]:
+    """The CAS rows of one claim, as values for one multi-row insert."""
+    line_ids = {id(svc): line.id for svc, line in matched if line is not None}
+    return [{"remittance_claim_id": row_id, "level": a.level,
+             "procedure": _clip(a.procedure, 48) if a.procedure else None,
+             "claim_line_id": line_ids.get(id(_line_of(event, a))), "group_code": a.group[:2],
+             "reason": _clip(a.reason, 10), "amount": a.amount, "quantity": a.quantity,
+             "is_known_reason": a.is_known_reason} for a in event.all_adjustments]
 
 
 def _line_of(event: x12.ClaimPayment, adjustment: x12.Adjustment) -> x12.ServiceLine | None:

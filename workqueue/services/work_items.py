@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,9 @@ from workqueue.models import (
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.payers import rules_for
+
+if TYPE_CHECKING:
+    from workqueue.services.assignment import Routing
 
 
 def get_work_item(session: Session, item_id: int, *, for_update: bool = False) -> WorkItem:
@@ -111,9 +115,13 @@ class NewWorkItem:
 
 
 def create_work_item(
-    session: Session, new: NewWorkItem, actor: Actor, now: datetime, *, auto_assign: bool = True
+    session: Session, new: NewWorkItem, actor: Actor, now: datetime, *, auto_assign: bool = True,
+    routing: "Routing | None" = None,
 ) -> WorkItem:
     """Open a work item, compute its deadline/due date/priority, and route it.
+
+    ``routing`` (``services.assignment.load_routing``) is passed on to auto-assignment by
+    callers that open many items in one transaction.
 
     :raise ValidationFailed: unknown kind, negative amount, or an empty title.
     """
@@ -177,7 +185,7 @@ def create_work_item(
     elif auto_assign:
         from workqueue.services.assignment import auto_assign_item
 
-        auto_assign_item(session, item, now)
+        auto_assign_item(session, item, now, routing)
     return item
 
 
