@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -158,6 +159,13 @@ def _child(url: str, path: Path) -> None:
     parse_seconds = time.perf_counter() - started
     rss_after_parse = _peak_rss_mb()
     engine = make_engine(url)
+    statements = 0
+
+    def count(*_args) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine, "before_cursor_execute", count)
     started = time.perf_counter()
     with Session(engine) as session, path.open("rb") as stream:
         result = import_remittance(session, stream, Actor.system("cli"), NOW, collect=False)
@@ -166,6 +174,7 @@ def _child(url: str, path: Path) -> None:
     engine.dispose()
     print(json.dumps({"parsed": parsed, "parse_seconds": parse_seconds,
                       "import_seconds": import_seconds, "counts": result.counts,
+                      "statements": statements,
                       "rss_after_parse_mb": rss_after_parse, "peak_rss_mb": _peak_rss_mb()}))
 
 
@@ -226,10 +235,13 @@ def main() -> None:
     print()
     ratio = measured["import_seconds"] / measured["parse_seconds"]
     print(f"import / parse time ratio: {ratio:.1f}x")
+    print(f"SQL statements: {measured['statements']:,} "
+          f"({measured['statements'] / claims:.2f} per claim)")
     print(f"counts: {json.dumps(measured['counts'])}")
     print(f"tables: {json.dumps(tables)}")
     print(f"Machine: {platform.processor() or platform.machine()}, Python "
-          f"{platform.python_version()}; {date.today().isoformat()}")
+          f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}; "
+          f"{date.today().isoformat()}")
 
 
 if __name__ == "__main__":
