@@ -3,19 +3,37 @@
 The app runs on committed transactions (``committed_app``) behind werkzeug's server in a
 thread on 127.0.0.1 with a free port; test data is made with the factories and committed
 before the browser looks.
+
+Without chromium at ``CHROMIUM`` (``WORKQUEUE_CHROMIUM`` overrides the path) the browser tests
+are skipped, saying why; with ``WORKQUEUE_REQUIRE_BROWSER=1`` (CI sets it) they fail instead,
+so a CI image that lost its chromium cannot pass green with the journeys untested.
 """
 
+import os
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from workqueue.db import session_scope
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("WORKQUEUE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture launches chromium: skip (or, when required, fail) without it."""
+    if item.get_closest_marker("browser") is None or Path(CHROMIUM).is_file():
+        return
+    if os.environ.get("WORKQUEUE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"chromium not found at {CHROMIUM} and WORKQUEUE_REQUIRE_BROWSER=1: install "
+                    "it (apt-get install chromium) — browser tests must run here", pytrace=False)
+    pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium); "
+                "set WORKQUEUE_REQUIRE_BROWSER=1 to make this a failure")
 
 
 @pytest.fixture(scope="session")

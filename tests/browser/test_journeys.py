@@ -1,14 +1,33 @@
-"""What coordinators and supervisors do all day, in a real browser (chromium, headless)."""
+"""What coordinators, supervisors and denial specialists do all day, in a real browser
+(chromium, headless)."""
 
-from datetime import timedelta
+import os
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.conftest import sign_in, sign_out
-from tests.factories import make_patient, make_payer, make_queue, make_user, make_work_item
-from workqueue.models import User, WorkItem
+from tests.factories import (
+    make_claim,
+    make_coverage,
+    make_denial,
+    make_patient,
+    make_payer,
+    make_queue,
+    make_user,
+    make_work_item,
+)
+from workqueue.models import ClaimLine, User, WorkItem
 from workqueue.security import utcnow
+from workqueue.services.letters import seed_letter_templates
+from workqueue.services.reason_codes import seed_reason_codes
 
 pytestmark = pytest.mark.browser
 
@@ -117,3 +136,98 @@ def test_filters_swap_the_table_without_a_reload(page, live_server):
     assert "amount_min=1400" in page.url
     page.get_by_role("link", name="Amount").click()
     expect(page.locator("th[aria-sort]")).to_contain_text("Amount")
+
+
+def _denied_claim(live_server) -> tuple[str, str]:
+    """A two-line infusion claim denied for a missing authorization (CARC 197, RARC N54),
+    on a payer with two appeal levels, assigned to Dana the denial specialist."""
+    now = utcnow()
+    with live_server.data() as db:
+        seed_reason_codes(db, now)
+        seed_letter_templates(db, now)
+        dana = make_user(db, "denial_specialist", username="dana",
+                         display_name="Dana Specialist")
+        make_queue(db, [dana], name="Denials", slug="denials", kinds=["denial"])
+        payer = make_payer(db, name="Cigna Test", appeal_levels=[
+            (1, "Reconsideration", 180, 30), (2, "Second-level appeal", 60, 45)])
+        patient = make_patient(db)
+        make_coverage(db, patient=patient, payer=payer)
+        claim = make_claim(db, patient=patient, payer=payer, billed_amount="6250.00",
+                           payer_claim_number="ICN5512093")
+        claim.lines.append(ClaimLine(line_number=2, procedure_code="J9312", units=Decimal(10),
+                                     charge=Decimal("5050.00"), service_date=claim.service_from))
+        claim.lines[0].charge = Decimal("1200.00")
+        denial = make_denial(db, claim=claim, carc_codes="197", rarc_codes="N54",
+                             category="authorization", amount=Decimal("6250.00"),
+                             denied_on=date(2026, 11, 10))
+        make_work_item(db, "denial", title="Rituximab denial, no auth on file",
+                       patient_id=patient.id, payer_id=payer.id, claim_id=claim.id,
+                       denial_id=denial.id, category="authorization", amount=denial.amount,
+                       denied_on=denial.denied_on, assignee_id=dana.id, now=now)
+        return claim.claim_number, "Prior authorization or precertification"
+
+
+def _start_worker(live_server, log: Path) -> subprocess.Popen:
+    """A real `workqueue worker --burst` process on the live server's database and Redis
+    (its log goes to a file: a full pipe would block it)."""
+    config = live_server.app.config
+    env = {**os.environ, "DATABASE_URL": config["DATABASE_URL"],
+           "REDIS_URL": config["REDIS_URL"], "SECRET_KEY": "browser-test"}
+    cli = Path(sys.executable).with_name("workqueue")
+    return subprocess.Popen([str(cli), "worker", "--burst", "--simple", "letters"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
+
+
+def test_specialist_appeals_a_denial_with_a_generated_letter(page, live_server, redis_conn,
+                                                             tmp_path):
+    claim_number, reason = _denied_claim(live_server)
+    base = live_server.url
+    sign_in(page, base, "dana")
+    page.get_by_role("link", name="Rituximab denial, no auth on file").click()
+    page.wait_for_url("**/work-items/*")
+    expect(page.locator("#item-title")).to_have_text("Rituximab denial, no auth on file")
+    expect(page.get_by_role("region", name="Denial", exact=True)).to_contain_text(reason)
+
+    page.get_by_role("button", name="Request appeal letter").click()  # in the htmx panel
+    page.wait_for_url("**/letters/*")
+    expect(page.get_by_role("status").filter(has_text="being written")).to_be_visible()
+    expect(page.locator(".letter-status")).to_have_text("requested")
+    expect(page.get_by_label("Generation progress")).to_be_visible()
+
+    worker_log = tmp_path / "worker.log"
+    worker = _start_worker(live_server, worker_log)
+    try:
+        draft = page.get_by_label("Letter", exact=True)
+        expect(draft).to_be_visible(timeout=60_000)  # progress polled, page reloaded when done
+        expect(page.locator(".letter-status")).to_have_text("generated")
+        assert worker.wait(timeout=60) == 0, worker_log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    text = draft.input_value()
+    assert claim_number in text and "197" in text
+    draft.fill(text.replace("To the appeals reviewer:",
+                            "To the appeals reviewer:\n\nTreatment was urgent; see the note "
+                            "from Dr. Example dated 2026-09-28.", 1))
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
+
+    page.get_by_role("button", name="Finalize to PDF").click()
+    expect(page.get_by_role("status").filter(has_text="Letter finalized")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    pdf_text = " ".join(p.extract_text() for p in PdfReader(download.path()).pages)
+    pdf_text = re.sub(r"\s+", " ", pdf_text)
+    assert claim_number in pdf_text
+    assert reason in pdf_text
+    assert "Treatment was urgent" in pdf_text  # the edit made it into the PDF
+
+    page.get_by_role("button", name="Mark appeal submitted").click()
+    expect(page.get_by_role("status").filter(has_text="Appeal marked as submitted")) \
+        .to_be_visible()
+    page.get_by_role("link", name=re.compile(r"Work item #\d+")).click()
+    expect(page.locator(".item-header .status").first).to_have_text("Appeal submitted")
+    expect(page.locator(".item-header")).to_contain_text("Pended until")  # awaits the payer
