@@ -323,10 +323,6 @@ def recent_import_runs(session: Session, limit: int = 50) -> list[ImportRun]:
 
 # -- the importer ----------------------------------------------------------------------------
 
-class _ClaimNotPosted(Exception):
-    """Inside this module: a claim the database refused; reported, the others go on."""
-
-
 @dataclass
 class _Step:
     """One claim of a batch between reading the claims and writing the rows."""
@@ -522,7 +518,7 @@ class _Importer:
         try:
             with self.session.begin_nested():
                 self._post_batch(batch)
-        except (SQLAlchemyError, DomainError, _ClaimNotPosted, ArithmeticError):
+        except (SQLAlchemyError, DomainError, ArithmeticError):
             self.routing = None  # its cursor and counts were rolled back with the batch
             for event, outcome in batch:
                 outcome.result, outcome.claim, outcome.message = "skipped", None, None
@@ -536,7 +532,7 @@ class _Importer:
         try:
             with self.session.begin_nested():
                 self._post_claim(event, outcome)
-        except (SQLAlchemyError, DomainError, _ClaimNotPosted, ArithmeticError) as error:
+        except (SQLAlchemyError, DomainError, ArithmeticError) as error:
             message = (f"claim {event.claim_id}: not posted "
                        f"({getattr(error, 'message', None) or error.__class__.__name__})")
             outcome.result, outcome.message = R.ERROR.value, message
