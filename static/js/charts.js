@@ -18,7 +18,8 @@
       var color = COLORS[i % COLORS.length];
       return {
         label: s.label, data: s.data, borderColor: color, borderWidth: line ? 2 : 1,
-        backgroundColor: line ? color : color + "CC", pointRadius: line ? 3 : 0, tension: 0.2
+        backgroundColor: line ? color : color + "CC", pointRadius: line ? 3 : 0, tension: 0.2,
+        cubicInterpolationMode: "monotone"  // curves never dip below a zero count
       };
     });
     var index = spec.horizontal ? "y" : "x";
