@@ -309,7 +309,9 @@ def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
     audit.record(session, actor, "view", "import_run", run.id, now=now)
     return ImportReport(
         run=run, remittances=remittances,
-        denied=claims(RemittanceClaim.is_denied.is_(True)),
+        # Denied and matched: these opened denial items. Denied but unknown claims are listed
+        # under "unmatched" only, since there is no claim of ours to open an item on.
+        denied=claims(RemittanceClaim.is_denied.is_(True), RemittanceClaim.result != R.UNMATCHED),
         unmatched=claims(RemittanceClaim.result == R.UNMATCHED),
         reversals=claims(RemittanceClaim.result == R.REVERSAL),
         claim_errors=claims(RemittanceClaim.result == R.ERROR),
