@@ -34,7 +34,7 @@ COUNT_CAP = 10_000
 
 def queue_conditions(queue: Queue) -> list[ColumnElement[bool]]:
     """The SQL conditions that make an open item part of ``queue``."""
-    conditions: list[ColumnElement[bool]] = [WorkItem.is_open.is_(True)]
+    conditions: list[ColumnElement[bool]] = [WorkItem.is_open]
     if queue.kinds:
         conditions.append(WorkItem.kind.in_(queue.kinds))
     if queue.payer_ids:
@@ -93,7 +93,7 @@ def _conditions(f: WorklistFilter, today: date) -> list[ColumnElement[bool]]:
     if f.queue is not None:
         cond += queue_conditions(f.queue)
     elif not f.include_closed:
-        cond.append(WorkItem.is_open.is_(True))
+        cond.append(WorkItem.is_open)
     if f.kinds:
         cond.append(WorkItem.kind.in_(f.kinds))
     if f.statuses:

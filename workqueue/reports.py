@@ -132,7 +132,7 @@ def _as_date(value) -> date:
 def idle_conditions(now: datetime, idle_hours: int) -> list[ColumnElement[bool]]:
     """A claim (get next) nobody touched for ``idle_hours``: what the idle sweep releases."""
     return [
-        WorkItem.is_open.is_(True),
+        WorkItem.is_open,
         WorkItem.claimed_at.is_not(None),
         WorkItem.assignee_id.is_not(None),
         WorkItem.last_touched_at < now - timedelta(hours=idle_hours),
@@ -143,18 +143,18 @@ def load_by_person(session: Session, now: datetime, idle_hours: int) -> Table:
     """Open, overdue, due today, closed today and idle claims per person (one statement)."""
     today = now.date()
     start = _day_start(today)
-    active = and_(WorkItem.is_open.is_(True), *available_conditions(today))
+    active = and_(WorkItem.is_open, *available_conditions(today))
     counts = (
         select(
             WorkItem.assignee_id.label("user_id"),
-            func.count().filter(WorkItem.is_open.is_(True)).label("open"),
+            func.count().filter(WorkItem.is_open).label("open"),
             func.count().filter(active, WorkItem.due_on < today).label("overdue"),
             func.count().filter(active, WorkItem.due_on == today).label("due_today"),
-            func.count().filter(WorkItem.is_open.is_(False)).label("closed_today"),
+            func.count().filter(~WorkItem.is_open).label("closed_today"),
             func.count().filter(*idle_conditions(now, idle_hours)).label("idle"),
         )
         .where(WorkItem.assignee_id.is_not(None),
-               or_(WorkItem.is_open.is_(True), WorkItem.closed_at >= start))
+               or_(WorkItem.is_open, WorkItem.closed_at >= start))
         .group_by(WorkItem.assignee_id)
         .subquery()
     )
@@ -260,7 +260,7 @@ def queue_depth(session: Session, now: datetime) -> Report:
             func.count().filter(WorkItem.pended_until > today),
             func.coalesce(func.sum(WorkItem.amount), 0),
         )
-        .where(WorkItem.is_open.is_(True))
+        .where(WorkItem.is_open)
         .group_by(WorkItem.kind)
     ).all()
     by_kind = {str(r[0]): r for r in rows}
@@ -342,7 +342,7 @@ def ar_aging(session: Session, now: datetime) -> Report:
 def sla_breaches(session: Session, now: datetime, limit: int = LISTING_LIMIT) -> Report:
     """Open items on the active list past their due date: by kind, by person, and the list."""
     today = now.date()
-    breach = and_(WorkItem.is_open.is_(True), *available_conditions(today),
+    breach = and_(WorkItem.is_open, *available_conditions(today),
                   WorkItem.due_on < today)
     by_kind = dict(session.execute(
         select(WorkItem.kind, func.count()).where(breach).group_by(WorkItem.kind)).all())
@@ -542,7 +542,7 @@ def overview(session: Session, now: datetime, days: int = KPI_WINDOW_DAYS) -> Re
     aging = ar_aging(session, now)
     depth = queue_depth(session, now)
     breaches = session.scalar(
-        select(func.count()).where(WorkItem.is_open.is_(True), *available_conditions(today),
+        select(func.count()).where(WorkItem.is_open, *available_conditions(today),
                                    WorkItem.due_on < today))
     kpis = [
         Kpi("Denial rate (claims)", _ratio(submitted[2], submitted[0]), PCT, "good under 5%"),

@@ -101,7 +101,7 @@ def my_work(session: Session, user: User, today: date) -> MyWork:
                and_(WorkItem.pended_until.is_(None), returned_today))
     rows = session.execute(
         select(WorkItem, back.label("back"))
-        .where(WorkItem.assignee_id == user.id, WorkItem.is_open.is_(True))
+        .where(WorkItem.assignee_id == user.id, WorkItem.is_open)
         .options(joinedload(WorkItem.payer), joinedload(WorkItem.patient))
         .order_by(WorkItem.due_on.asc().nulls_last(), WorkItem.priority_score.desc(),
                   WorkItem.id)
@@ -229,7 +229,7 @@ def load_item_page(session: Session, item_id: int) -> ItemPage | None:
         related = list(session.scalars(
             select(WorkItem)
             .where(WorkItem.patient_id == item.patient_id, WorkItem.id != item.id,
-                   WorkItem.is_open.is_(True))
+                   WorkItem.is_open)
             .options(joinedload(WorkItem.assignee))
             .order_by(WorkItem.due_on.asc().nulls_last(), WorkItem.id).limit(20)
         ))

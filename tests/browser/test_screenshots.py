@@ -65,7 +65,7 @@ def _demo(live_server) -> dict:
                 WorkItem.denial_id.is_not(None), WorkItem.claim_id.is_not(None))
                 .order_by(WorkItem.amount.desc())),
             "auth": db.scalar(select(WorkItem.id).where(
-                WorkItem.kind == "prior_auth", WorkItem.is_open.is_(True),
+                WorkItem.kind == "prior_auth", WorkItem.is_open,
                 WorkItem.authorization_id.is_not(None))
                 .order_by(WorkItem.priority_score.desc())),
             "visit": db.scalar(select(InfusionVisit.id).where(

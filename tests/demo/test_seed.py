@@ -72,7 +72,7 @@ def _count(db, model, *where) -> int:
 
 def test_at_least_a_thousand_open_items_across_the_four_kinds(db, seeded):
     by_kind = dict(db.execute(select(WorkItem.kind, func.count())
-                              .where(WorkItem.is_open.is_(True)).group_by(WorkItem.kind)).all())
+                              .where(WorkItem.is_open).group_by(WorkItem.kind)).all())
     assert sum(by_kind.values()) >= 1000
     assert set(by_kind) == {"prior_auth", "eligibility", "denial", "ar_followup"}
     assert min(by_kind.values()) >= 150
@@ -80,13 +80,13 @@ def test_at_least_a_thousand_open_items_across_the_four_kinds(db, seeded):
 
 
 def test_items_are_in_many_states_some_assigned_pended_overdue_or_in_the_pool(db):
-    open_ = WorkItem.is_open.is_(True)
+    open_ = WorkItem.is_open
     assert _count(db, WorkItem, open_, WorkItem.assignee_id.is_not(None)) >= 100
     assert _count(db, WorkItem, open_, WorkItem.assignee_id.is_(None)) >= 100
     assert _count(db, WorkItem, open_, WorkItem.pended_until > TODAY) >= 30
     assert _count(db, WorkItem, open_, WorkItem.due_on < TODAY) >= 30
     assert _count(db, WorkItem, open_, WorkItem.claimed_at.is_not(None)) >= 6
-    assert _count(db, WorkItem, WorkItem.is_open.is_(False)) >= 20
+    assert _count(db, WorkItem, ~WorkItem.is_open) >= 20
     for kind in ("prior_auth", "eligibility", "denial", "ar_followup"):
         statuses = db.scalars(select(WorkItem.status).distinct()
                               .where(WorkItem.kind == kind, open_)).all()
@@ -94,7 +94,7 @@ def test_items_are_in_many_states_some_assigned_pended_overdue_or_in_the_pool(db
 
 
 def test_every_open_item_has_a_due_date_and_denials_an_appeal_deadline(db):
-    open_ = WorkItem.is_open.is_(True)
+    open_ = WorkItem.is_open
     assert _count(db, WorkItem, open_, WorkItem.due_on.is_(None)) == 0
     assert _count(db, WorkItem, open_, WorkItem.kind == "denial",
                   WorkItem.deadline_on.is_(None)) == 0

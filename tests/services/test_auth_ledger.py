@@ -50,7 +50,7 @@ def _auth(session, **overrides):
 
 def _open_reauths(session, auth) -> int:
     return session.scalar(select(func.count()).select_from(WorkItem).where(
-        WorkItem.authorization_id == auth.id, WorkItem.is_open.is_(True)))
+        WorkItem.authorization_id == auth.id, WorkItem.is_open))
 
 
 def test_completing_posts_the_drug_units_including_waste(session) -> None:

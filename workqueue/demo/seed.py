@@ -185,7 +185,7 @@ def _finish_the_day(session: Session, rng: random.Random, now: datetime,
     boss = users["super1"]
     pool = session.scalars(
         select(WorkItem.id)
-        .where(WorkItem.kind == "denial", WorkItem.is_open.is_(True),
+        .where(WorkItem.kind == "denial", WorkItem.is_open,
                WorkItem.assignee_id.is_(None))
         .order_by(WorkItem.priority_score.desc())
         .limit(12)
@@ -194,7 +194,7 @@ def _finish_the_day(session: Session, rng: random.Random, now: datetime,
                 now - timedelta(minutes=50))
     candidates = session.scalars(
         select(WorkItem)
-        .where(WorkItem.is_open.is_(True), WorkItem.pended_until.is_(None),
+        .where(WorkItem.is_open, WorkItem.pended_until.is_(None),
                WorkItem.status != "new")
         .order_by(WorkItem.id)
     ).all()
@@ -206,7 +206,7 @@ def _finish_the_day(session: Session, rng: random.Random, now: datetime,
 
 def _counts(session: Session, now: datetime) -> dict[str, int]:
     today = now.date()
-    open_items = select(func.count()).select_from(WorkItem).where(WorkItem.is_open.is_(True))
+    open_items = select(func.count()).select_from(WorkItem).where(WorkItem.is_open)
     counts = {
         "payers": session.scalar(select(func.count()).select_from(Payer)),
         "patients": session.scalar(select(func.count()).select_from(Patient)),
@@ -218,10 +218,10 @@ def _counts(session: Session, now: datetime) -> dict[str, int]:
         "pended": session.scalar(open_items.where(WorkItem.pended_until > today)),
         "overdue": session.scalar(open_items.where(WorkItem.due_on < today)),
         "closed_items": session.scalar(
-            select(func.count()).select_from(WorkItem).where(WorkItem.is_open.is_(False))),
+            select(func.count()).select_from(WorkItem).where(~WorkItem.is_open)),
     }
     for kind, count in session.execute(
-        select(WorkItem.kind, func.count()).where(WorkItem.is_open.is_(True))
+        select(WorkItem.kind, func.count()).where(WorkItem.is_open)
         .group_by(WorkItem.kind)
     ):
         counts[f"open_{kind}"] = count

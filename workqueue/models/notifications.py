@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workqueue.models.base import Base, enum_column_type, utcnow
 from workqueue.models.clinical import Authorization
 from workqueue.models.people import User
-from workqueue.models.work import WorkItem
+from workqueue.models.work import WorkItem, open_index
 
 
 class ReminderReason(StrEnum):
@@ -109,13 +109,7 @@ class NotificationPreference(Base):
 
 # Indexes the reminder sweep reads through, on tables owned elsewhere: every finder is a range
 # scan of one of these (see bench/bench_jobs.py for the EXPLAIN over 1,000,000 items).
-sa.Index(
-    "ix_work_items_open_deadline",
-    WorkItem.deadline_kind,
-    WorkItem.deadline_on,
-    postgresql_where=sa.text("is_open"),
-    sqlite_where=sa.text("is_open"),
-)
+open_index("ix_work_items_open_deadline", WorkItem.deadline_kind, WorkItem.deadline_on)
 sa.Index(
     "ix_authorizations_active_end",
     Authorization.end_date,

@@ -34,9 +34,18 @@ class AssignmentStrategy(StrEnum):
     LEAST_LOADED = "least_loaded"
 
 
-def _open_index(name: str, *columns: str, where: str = "is_open") -> sa.Index:
+# How each backend spells "the item is open" when SQLAlchemy renders ``WorkItem.is_open`` in a
+# WHERE clause. A partial index is used only when the query repeats its predicate, so queries
+# filter on the bare column (never ``is_open IS true``, which matches no partial index).
+OPEN_PREDICATE = {"postgresql": "is_open", "sqlite": "is_open = 1"}
+
+
+def open_index(name: str, *columns, also: str | None = None) -> sa.Index:
     """A partial index over open items only (closed ones are most rows and never listed)."""
-    return sa.Index(name, *columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where))
+    where = {dialect: f"{open_} AND {also}" if also else open_
+             for dialect, open_ in OPEN_PREDICATE.items()}
+    return sa.Index(name, *columns, postgresql_where=sa.text(where["postgresql"]),
+                    sqlite_where=sa.text(where["sqlite"]))
 
 
 class WorkItem(Base):
@@ -46,38 +55,26 @@ class WorkItem(Base):
     __table_args__ = (
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
-        # get-next: the best unassigned open item, per kind.
-        sa.Index(
-            "ix_work_items_pool",
-            "kind",
-            "priority_score",
-            "id",
-            postgresql_where=sa.text("is_open AND assignee_id IS NULL"),
-            sqlite_where=sa.text("is_open AND assignee_id IS NULL"),
-        ),
-        sa.Index("ix_work_items_open_kind_status", "is_open", "kind", "status"),
-        sa.Index("ix_work_items_assignee_open", "assignee_id", "is_open", "due_on"),
-        # Worklists sort by priority_score DESC, id DESC: one backward scan of this index.
-        sa.Index("ix_work_items_open_priority", "is_open", "priority_score", "id"),
-        sa.Index("ix_work_items_open_due", "is_open", "due_on"),
-        # Get next for roles that work every kind: the best unassigned open item overall.
-        _open_index("ix_work_items_pool_all", "priority_score", "id",
-                    where="is_open AND assignee_id IS NULL"),
-        # Worklist shapes measured in bench/bench_engine.py (docs/benchmarks.md).
-        _open_index("ix_work_items_open_kind_priority", "kind", "priority_score", "id"),
-        _open_index("ix_work_items_open_assignee_priority", "assignee_id", "priority_score", "id"),
-        _open_index("ix_work_items_open_kind_payer_priority", "kind", "payer_id",
-                    "priority_score", "id"),
-        _open_index("ix_work_items_open_kind_category_deadline", "kind", "category",
-                    "deadline_on"),
-        _open_index("ix_work_items_open_kind_service_date", "kind", "service_date"),
+        # Get next: the best unassigned open item, per kind and over every kind.
+        open_index("ix_work_items_pool", "kind", "priority_score", "id",
+                   also="assignee_id IS NULL"),
+        open_index("ix_work_items_pool_all", "priority_score", "id", also="assignee_id IS NULL"),
+        # Worklists sort by priority_score DESC, id DESC: one backward scan of these; the other
+        # shapes are the filters measured in bench/bench_engine.py (docs/benchmarks.md).
+        open_index("ix_work_items_open_priority", "priority_score", "id"),
+        open_index("ix_work_items_open_kind_status", "kind", "status"),
+        open_index("ix_work_items_open_due", "due_on"),
+        open_index("ix_work_items_assignee_open", "assignee_id", "due_on"),
+        open_index("ix_work_items_open_kind_priority", "kind", "priority_score", "id"),
+        open_index("ix_work_items_open_assignee_priority", "assignee_id", "priority_score", "id"),
+        open_index("ix_work_items_open_kind_payer_priority", "kind", "payer_id",
+                   "priority_score", "id"),
+        open_index("ix_work_items_open_kind_category_deadline", "kind", "category",
+                   "deadline_on"),
+        open_index("ix_work_items_open_kind_service_date", "kind", "service_date"),
         # The idle-claim sweep and the board's idle list: only claimed open items.
-        sa.Index(
-            "ix_work_items_claimed_touched",
-            "last_touched_at",
-            postgresql_where=sa.text("is_open AND claimed_at IS NOT NULL"),
-            sqlite_where=sa.text("is_open AND claimed_at IS NOT NULL"),
-        ),
+        open_index("ix_work_items_claimed_touched", "last_touched_at",
+                   also="claimed_at IS NOT NULL"),
         sa.Index(
             "ix_work_items_pended",
             "pended_until",

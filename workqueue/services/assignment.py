@@ -183,7 +183,7 @@ def release_idle_claims(session: Session, now: datetime, idle_hours: int) -> lis
     items = session.scalars(
         select(WorkItem)
         .where(
-            WorkItem.is_open.is_(True),
+            WorkItem.is_open,
             WorkItem.claimed_at.is_not(None),
             WorkItem.assignee_id.is_not(None),
             WorkItem.last_touched_at < cutoff,
@@ -210,7 +210,7 @@ def _skill_values(item: WorkItem) -> set[tuple[str, str]]:
 def _open_load(session: Session, user_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(WorkItem.assignee_id, func.count())
-        .where(WorkItem.assignee_id.in_(user_ids), WorkItem.is_open.is_(True))
+        .where(WorkItem.assignee_id.in_(user_ids), WorkItem.is_open)
         .group_by(WorkItem.assignee_id)
     ).all()
     load = dict.fromkeys(user_ids, 0)

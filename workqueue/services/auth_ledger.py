@@ -228,7 +228,7 @@ def open_reauthorization_if_due(session: Session, auth: Authorization, actor: Ac
         return None
     already = session.scalar(select(func.count()).select_from(WorkItem).where(
         WorkItem.authorization_id == auth.id, WorkItem.kind == WorkItemKind.PRIOR_AUTH,
-        WorkItem.is_open.is_(True)))
+        WorkItem.is_open))
     if already:
         return None
     return create_work_item(

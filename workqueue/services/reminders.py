@@ -137,8 +137,8 @@ def _not_reminded(reason: ReminderReason, due_column):
 
 
 def _open():
-    # Spelled like the partial indexes' predicate ("is_open") so PostgreSQL can use them.
-    return WorkItem.is_open == True  # noqa: E712
+    # The bare column renders as each partial index's predicate (models.work.OPEN_PREDICATE).
+    return WorkItem.is_open
 
 
 # -- finders ---------------------------------------------------------------------------------

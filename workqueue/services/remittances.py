@@ -683,7 +683,7 @@ class _Importer:
         if claim_ids:
             for item in self.session.scalars(select(WorkItem).where(
                     WorkItem.claim_id.in_(claim_ids), WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
-                    WorkItem.is_open.is_(True)).order_by(WorkItem.id)):
+                    WorkItem.is_open).order_by(WorkItem.id)):
                 out.setdefault(item.claim_id, []).append(item)
         return out
 
@@ -884,7 +884,7 @@ class _Importer:
         if items is None:
             items = list(self.session.scalars(select(WorkItem).where(
                 WorkItem.claim_id == claim.id, WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
-                WorkItem.is_open.is_(True)).order_by(WorkItem.id)))
+                WorkItem.is_open).order_by(WorkItem.id)))
         note = (f"Paid in full on remittance trace {_clip(self.payment.trace_number, 50)} "
                 "(835 import).")
         closed = []
