@@ -274,3 +274,12 @@ def test_worklist_flags_and_filters_items_with_coding_errors(session, client, au
     only = client.get(f"/queues/{queue.slug}?coding=y").get_data(as_text=True)
     assert "Needs a stop time" in only and "Clean visit item" not in only
     assert f"/work-items/{flagged.id}" in only
+
+
+def test_item_about_a_claim_carries_the_claims_visit_and_its_coding_panel(session) -> None:
+    visit = _visit(session, stop=False)
+    claim = make_claim(session, visit_id=visit.id)
+    item = make_work_item(session, "ar_followup", claim_id=claim.id)
+    assert item.visit_id == visit.id
+    view = coding_view_for_item(session, item)
+    assert view.compare is None and view.panel.has_errors

@@ -328,23 +328,26 @@ def _visits(session, rng, today, course: Course, started: date) -> None:
     past = past[-4:]
     setting = (CareSetting.OFFICE if course.order.site_of_care == "physician office"
                else CareSetting.FACILITY)
+    used = 0  # units the earlier doses take; the seed posts them through the auth ledger
     for visit_date in past:
         # A dose the auth has no units left for goes out unauthorized (a CARC 198 later).
         in_span = (approved and auth.start_date <= visit_date <= auth.end_date
-                   and auth.units_used + drug_units(therapy) <= auth.authorized_units)
+                   and used + drug_units(therapy) <= auth.authorized_units)
         visit = InfusionVisit(patient=course.patient, order_id=course.order.id,
                               authorization=auth if in_span else None,
                               scheduled_date=visit_date, setting=setting,
                               status=VisitStatus.COMPLETED)
         visit.administrations = _administrations(rng, therapy, visit_date)
+        if rng.random() < 0.06:
+            # The documentation gap that most often sinks an infusion claim: no stop time.
+            visit.administrations[-1].stop_at = None
         session.add(visit)
         course.past_visits.append(visit)
         if in_span:
-            auth.units_used += drug_units(therapy)
-            auth.visits_used += 1
+            used += drug_units(therapy)
     if approved and rng.random() < 0.15:
         # Dose escalations and extra doses eat into the auth: some are nearly used up.
-        spare = auth.authorized_units - auth.units_used
+        spare = auth.authorized_units - used
         auth.units_used += max(0, spare - drug_units(therapy) // 2)
     for visit_date in upcoming:
         visit = InfusionVisit(patient=course.patient, order_id=course.order.id,

@@ -28,6 +28,7 @@ from workqueue.models import (
 )
 from workqueue.services.assignment import bulk_assign, claim_next
 from workqueue.services.audit import Actor
+from workqueue.services.auth_ledger import post_visit_units
 from workqueue.services.catalog import load_drug_catalog, seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
 from workqueue.services.letters import seed_letter_templates
@@ -97,7 +98,7 @@ def seed_demo(
     providers = _seed_providers(session, rng)
     queues = _seed_queues(session, payers, users)
     clinical = seed_clinical(session, rng, now.date(), payers, providers, patients)
-    _code_visits(session, clinical)
+    _code_visits(session, clinical, now)
     report.opened = seed_work(session, rng, now, clinical, users)
     return_due_pended_items(session, now, limit=100_000)
     _finish_the_day(session, rng, now, users, queues)
@@ -106,11 +107,15 @@ def seed_demo(
     return report
 
 
-def _code_visits(session: Session, clinical) -> None:
-    """Run the coding check on every demo visit so worklists flag the ones that need fixing."""
+def _code_visits(session: Session, clinical, now: datetime) -> None:
+    """Run the coding check on every demo visit, oldest first, and post the given doses to
+    their authorizations through the ledger, as completing each visit would have."""
     catalog = load_drug_catalog(session)
     for course in clinical.courses:
-        for visit in course.past_visits + course.upcoming_visits:
+        for visit in sorted(course.past_visits, key=lambda v: v.scheduled_date):
+            result = code_stored_visit(session, visit, catalog)
+            post_visit_units(session, visit, result, now)
+        for visit in course.upcoming_visits:
             code_stored_visit(session, visit, catalog)
     session.flush()
 

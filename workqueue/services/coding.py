@@ -255,26 +255,19 @@ class ItemCoding:
     compare: CodingCompare | None = None
 
 
-_VISIT_KINDS = frozenset({WorkItemKind.PRIOR_AUTH, WorkItemKind.ELIGIBILITY})
-
-
 def coding_view_for_item(session: Session, item: WorkItem) -> ItemCoding | None:
     """The coding partials' context for a work item, or None when they do not apply.
 
-    prior_auth / eligibility items with a visit get the visit's panel; denial items whose
-    category is ``coding`` get the compare of the claim's lines against the recomputed ones.
-    The caller audits the item read; this adds no audit event of its own.
+    Denial items whose category is ``coding`` get the compare of the claim's lines against the
+    recomputed ones; any other item about an infusion visit (directly or through its claim)
+    gets the visit's panel. The caller audits the item read; this adds no audit event.
     """
-    if item.kind in _VISIT_KINDS and item.visit is not None:
-        return ItemCoding(panel=coding_panel(session, item.visit))
-    if item.kind != WorkItemKind.DENIAL:
-        return None
     denial = item.denial
     category = item.category or (denial.category if denial is not None else None)
-    if category != DenialCategory.CODING:
-        return None
     claim = item.claim or (denial.claim if denial is not None else None)
-    if claim is None:
-        return None
-    return ItemCoding(compare=coding_compare(
-        session, claim, denial.claim_line_id if denial is not None else None))
+    if item.kind == WorkItemKind.DENIAL and category == DenialCategory.CODING and claim:
+        return ItemCoding(compare=coding_compare(
+            session, claim, denial.claim_line_id if denial is not None else None))
+    if item.visit is not None:
+        return ItemCoding(panel=coding_panel(session, item.visit))
+    return None

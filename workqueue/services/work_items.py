@@ -137,6 +137,11 @@ def create_work_item(
     if Decimal(new.amount) < 0:
         raise ValidationFailed("Amount cannot be negative.", {"amount": "negative"})
     _check_links(session, new)
+    visit_id = new.visit_id
+    if visit_id is None and new.claim_id is not None:
+        # Work on a claim is also about the infusion it bills: its coding check shows on the
+        # item and flags it in worklists.
+        visit_id = session.get(Claim, new.claim_id).visit_id
     payer = session.get(Payer, new.payer_id) if new.payer_id else None
     deadline = compute_deadline(
         kind,
@@ -159,7 +164,7 @@ def create_work_item(
         authorization_id=new.authorization_id,
         claim_id=new.claim_id,
         denial_id=new.denial_id,
-        visit_id=new.visit_id,
+        visit_id=visit_id,
         category=new.category,
         amount=Decimal(new.amount),
         service_date=new.service_date,
