@@ -72,6 +72,8 @@ class WorkItem(Base):
         open_index("ix_work_items_open_kind_category_deadline", "kind", "category",
                    "deadline_on"),
         open_index("ix_work_items_open_kind_service_date", "kind", "service_date"),
+        open_index("ix_work_items_open_kind_amount", "kind", "amount", "id"),
+        open_index("ix_work_items_open_payer_priority", "payer_id", "priority_score", "id"),
         # The idle-claim sweep and the board's idle list: only claimed open items.
         open_index("ix_work_items_claimed_touched", "last_touched_at",
                    also="claimed_at IS NOT NULL"),
