@@ -13,10 +13,10 @@ The script creates (and recreates) its own database ``wq_bench`` on that server.
 """
 
 import argparse
+import multiprocessing
 import platform
 import statistics
 import subprocess
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -83,30 +83,36 @@ def _bench_users(url: str) -> tuple[list[int], int]:
     return ids, queue_id
 
 
-def _run_threads(target, args_list, seconds: float) -> int:
-    stop = threading.Event()
-    counts = [0] * len(args_list)
-    barrier = threading.Barrier(len(args_list) + 1)
+def _run_workers(target, args_list, seconds: float) -> int:
+    """Run ``target`` in one process per worker (as gunicorn and RQ run), for ``seconds``.
+
+    Processes, not threads: the service does real Python work per claim, and threads in one
+    interpreter would measure the GIL rather than the database.
+    """
+    ctx = multiprocessing.get_context("fork")
+    stop = ctx.Event()
+    barrier = ctx.Barrier(len(args_list) + 1)
+    counts = ctx.Array("i", len(args_list))
 
     def runner(index, args):
         counts[index] = target(*args, stop=stop, barrier=barrier)
 
-    threads = [threading.Thread(target=runner, args=(i, a)) for i, a in enumerate(args_list)]
-    for thread in threads:
-        thread.start()
+    workers = [ctx.Process(target=runner, args=(i, a)) for i, a in enumerate(args_list)]
+    for worker in workers:
+        worker.start()
     barrier.wait()
     time.sleep(seconds)
     stop.set()
-    for thread in threads:
-        thread.join()
+    for worker in workers:
+        worker.join()
     return sum(counts)
 
 
-def _service_worker(factory, user_id, queue_id, *, stop, barrier) -> int:
-    session = factory()
+def _service_worker(url, user_id, queue_id, *, stop, barrier) -> int:
+    engine = make_engine(url)
+    session = sessionmaker(bind=engine, expire_on_commit=False)()
     user = session.get(User, user_id)
     queue = session.get(Queue, queue_id)
-    list(queue.members)
     session.commit()
     actor = Actor.for_user(user, "api")
     done = 0
@@ -121,6 +127,7 @@ def _service_worker(factory, user_id, queue_id, *, stop, barrier) -> int:
         queue = session.get(Queue, queue_id)
         done += 1
     session.close()
+    engine.dispose()
     return done
 
 
@@ -186,21 +193,17 @@ def _bare_writes_worker(dsn, user_id, *, stop, barrier) -> int:
 
 def bench_claims(url: str, rounds: int, seconds: float) -> dict:
     user_ids, queue_id = _bench_users(url)
-    engine = make_engine(url)
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     service, bare, writes = [], [], []
     for round_no in range(rounds):
-        n = _run_threads(_bare_worker, [(dsn, uid) for uid in user_ids], seconds)
+        n = _run_workers(_bare_worker, [(dsn, uid) for uid in user_ids], seconds)
         bare.append(n / seconds)
-        n = _run_threads(_bare_writes_worker, [(dsn, uid) for uid in user_ids], seconds)
+        n = _run_workers(_bare_writes_worker, [(dsn, uid) for uid in user_ids], seconds)
         writes.append(n / seconds)
-        n = _run_threads(_service_worker, [(factory, uid, queue_id) for uid in user_ids],
-                         seconds)
+        n = _run_workers(_service_worker, [(url, uid, queue_id) for uid in user_ids], seconds)
         service.append(n / seconds)
         print(f"  round {round_no + 1}: bare {bare[-1]:.0f}/s, bare + activity/audit "
               f"{writes[-1]:.0f}/s, service {service[-1]:.0f}/s", flush=True)
-    engine.dispose()
     return {"service": statistics.mean(service), "bare": statistics.mean(bare),
             "bare_writes": statistics.mean(writes)}
 
