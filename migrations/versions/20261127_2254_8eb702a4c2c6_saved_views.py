@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-11-27 22:54:58.746531
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '8eb702a4c2c6'
 down_revision = '0001'

@@ -5,9 +5,8 @@ Revises: 77a7e92ee0dd
 Create Date: 2026-11-27 22:57:12.233193
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '2b9e6c48f506'
 down_revision = '77a7e92ee0dd'

@@ -5,9 +5,8 @@ Revises: c3a1f0d2b4e5
 Create Date: 2026-11-27 23:22:04.720085
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'aaa6f9fffbf7'
 down_revision = 'c3a1f0d2b4e5'

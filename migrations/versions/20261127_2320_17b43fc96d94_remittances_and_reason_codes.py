@@ -5,9 +5,8 @@ Revises: aaa6f9fffbf7
 Create Date: 2026-11-27 23:20:29.556250
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '17b43fc96d94'
 down_revision = 'aaa6f9fffbf7'
