@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.browser.conftest import sign_in, sign_out
 from tests.jobs.conftest import drain
 from workqueue.demo.seed import seed_demo
-from workqueue.models import InfusionVisit, Queue, WorkItem
+from workqueue.models import Claim, InfusionVisit, Queue, WorkItem
 from workqueue.security import utcnow
 from workqueue.services.reminders import sweep_reminders
 from workqueue.x12.synthetic import build_835
@@ -70,6 +70,9 @@ def _demo(live_server) -> dict:
                 .order_by(WorkItem.priority_score.desc())),
             "visit": db.scalar(select(InfusionVisit.id).where(
                 InfusionVisit.has_coding_errors.is_(True)).order_by(InfusionVisit.id)),
+            # Claims still waiting on the payer: the remittance pays (or denies) these.
+            "unpaid_claims": list(db.scalars(select(Claim.claim_number).where(
+                Claim.status == "submitted").order_by(Claim.id).limit(12))),
         }
 
 
@@ -117,7 +120,7 @@ def test_screenshots_of_the_main_screens(page, live_server, redis_conn, shots, t
     page.goto(f"{base}/imports/")
     page.get_by_label("835 remittance file").set_input_files(files=[{
         "name": "era-2026-11-27.835", "mimeType": "application/edi-x12",
-        "buffer": build_835(claims=12).encode()}])
+        "buffer": build_835(claims=12, claim_ids=ids["unpaid_claims"]).encode()}])
     page.get_by_role("button", name="Upload and import").click()
     page.wait_for_url("**/imports/*")
     drain(app, "imports")

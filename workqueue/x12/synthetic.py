@@ -82,7 +82,8 @@ def build_835(**options: object) -> str:
 def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENARIOS,
               seed: int = 835, transactions: int = 1, interchanges: int = 1,
               plb: bool = False, fmt: SyntheticFormat = SyntheticFormat(),
-              today: date = date(2026, 11, 27)) -> SyntheticSummary:
+              today: date = date(2026, 11, 27),
+              claim_ids: Sequence[str] = ()) -> SyntheticSummary:
     """Write a synthetic 835 file and return its totals.
 
     :param claims: CLP segments per transaction (a reversal scenario writes two: the
@@ -90,21 +91,25 @@ def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENA
     :param scenarios: cycled over the claims in order; see `SCENARIOS`.
     :param transactions: ST/SE sets per interchange (one GS per interchange).
     :param plb: add provider-level adjustments (interest paid, overpayment recovery).
+    :param claim_ids: patient control numbers (CLP01) to use in order, so the file pays
+        claims that exist in a database (the demo, screenshots); random ones after they run out.
     """
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown or not scenarios:
         raise ValueError(f"unknown scenarios {sorted(unknown)}; use {SCENARIOS}")
     rng = random.Random(seed)
     summary = SyntheticSummary()
+    ids = iter(claim_ids)
     for interchange in range(1, interchanges + 1):
         _write_interchange(out, rng, summary, interchange, claims, scenarios, transactions,
-                           plb, fmt, today)
+                           plb, fmt, today, ids)
     return summary
 
 
 def _write_interchange(out: TextIO, rng: random.Random, summary: SyntheticSummary,
                        number: int, claims: int, scenarios: Sequence[str], transactions: int,
-                       plb: bool, fmt: SyntheticFormat, today: date) -> None:
+                       plb: bool, fmt: SyntheticFormat, today: date,
+                       ids: Iterator[str]) -> None:
     e, end = fmt.element, fmt.segment + fmt.line_break
     control = f"{number:09d}"
     isa = e.join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "PAYERSENDER".ljust(15), "ZZ",
@@ -115,7 +120,7 @@ def _write_interchange(out: TextIO, rng: random.Random, summary: SyntheticSummar
                       "0930", str(number), "X", "005010X221A1"]) + end)
     for index in range(1, transactions + 1):
         segments = list(_transaction(rng, summary, f"{index:04d}", claims, scenarios, plb, fmt,
-                                     today))
+                                     today, ids))
         out.write(end.join(segments) + end)
         summary.transactions += 1
     out.write(e.join(["GE", str(transactions), str(number)]) + end)
@@ -131,7 +136,7 @@ def _money(value: Decimal) -> str:
 
 def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, claims: int,
                  scenarios: Sequence[str], plb: bool, fmt: SyntheticFormat,
-                 today: date) -> Iterator[str]:
+                 today: date, ids: Iterator[str]) -> Iterator[str]:
     e, c = fmt.element, fmt.component
     payer_name, payer_id = rng.choice(_PAYERS)
     body: list[str] = []
@@ -144,7 +149,8 @@ def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, cl
         number += 1
         summary.scenarios[scenario] = summary.scenarios.get(scenario, 0) + 1
         body.append(e.join(["LX", str(number)]))
-        for claim_segments, charge, paid, lines in _claims_for(rng, scenario, e, c, today):
+        for claim_segments, charge, paid, lines in _claims_for(rng, scenario, e, c, today,
+                                                               ids):
             body.extend(claim_segments)
             paid_total += paid
             written += 1
@@ -188,10 +194,10 @@ def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, cl
     yield e.join(["SE", str(len(segments) + 1), control])
 
 
-def _claims_for(rng: random.Random, scenario: str, e: str, c: str,
-                today: date) -> Iterator[tuple[list[str], Decimal, Decimal, int]]:
+def _claims_for(rng: random.Random, scenario: str, e: str, c: str, today: date,
+                ids: Iterator[str]) -> Iterator[tuple[list[str], Decimal, Decimal, int]]:
     encounter = rng.choice(_ENCOUNTERS)
-    claim_id = f"RIV{rng.randint(10**7, 10**8 - 1)}"
+    claim_id = next(ids, f"RIV{rng.randint(10**7, 10**8 - 1)}")
     icn = f"{rng.randint(10**12, 10**13 - 1)}"
     patient = (rng.choice(_LAST), rng.choice(_FIRST), f"ZZ{rng.randint(10**8, 10**9 - 1)}")
     service = today - timedelta(days=rng.randint(20, 120))
