@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from workqueue.domain.rules import bucket_bounds
-from workqueue.models import InfusionVisit, Payer, Queue, User, WorkItem
+from workqueue.models import Activity, InfusionVisit, Payer, Queue, User, WorkItem
 
 SORTABLE = {
     "priority": WorkItem.priority_score,
@@ -184,6 +184,16 @@ def worklist(session: Session, f: WorklistFilter, today: date) -> WorklistPage:
     total, capped = count_capped(session, f, today)
     return WorklistPage(items, total, max(f.page, 1), max(1, min(f.per_page, MAX_PAGE_SIZE)),
                         capped)
+
+
+def item_timeline(session: Session, item_id: int) -> list[Activity]:
+    """An item's activities newest first, authors loaded in the same statement."""
+    return list(session.scalars(
+        select(Activity)
+        .where(Activity.work_item_id == item_id)
+        .options(joinedload(Activity.actor))
+        .order_by(Activity.at.desc(), Activity.id.desc())
+    ))
 
 
 def queues_for_user(session: Session, user: User) -> list[Queue]:

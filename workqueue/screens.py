@@ -31,6 +31,7 @@ from workqueue.queries import (
     WorklistFilter,
     WorklistPage,
     count_capped,
+    item_timeline,
     open_counts_by_queue,
     queues_for_user,
     worklist,
@@ -219,11 +220,7 @@ def load_item_page(session: Session, item_id: int) -> ItemPage | None:
     )
     if item is None:
         return None
-    activities = list(session.scalars(
-        select(Activity).where(Activity.work_item_id == item.id)
-        .options(joinedload(Activity.actor))
-        .order_by(Activity.at.desc(), Activity.id.desc())
-    ))
+    activities = item_timeline(session, item.id)
     related = []
     if item.patient_id is not None:
         related = list(session.scalars(

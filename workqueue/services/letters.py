@@ -26,6 +26,7 @@ from workqueue.models import (
     Coverage,
     Denial,
     InfusionVisit,
+    JobRequest,
     Letter,
     LetterStatus,
     LetterTemplate,
@@ -331,6 +332,22 @@ def view_letter(session: Session, letter_id: int, actor: Actor, now: datetime) -
 def letters_for_item(session: Session, item_id: int) -> list[Letter]:
     return list(session.scalars(select(Letter).where(Letter.work_item_id == item_id)
                                 .order_by(Letter.appeal_level)))
+
+
+def letter_jobs(session: Session, letter_ids: list[int]) -> dict[int, JobRequest]:
+    """The outbox row of each letter's generation job (state, attempts, error), one query."""
+    from workqueue.jobs import job_id_for
+
+    by_job_id = {job_id_for("letter", (letter_id,)): letter_id for letter_id in letter_ids}
+    if not by_job_id:
+        return {}
+    rows = session.scalars(select(JobRequest).where(JobRequest.job_id.in_(by_job_id)))
+    return {by_job_id[row.job_id]: row for row in rows}
+
+
+def list_templates(session: Session) -> list[LetterTemplate]:
+    return list(session.scalars(select(LetterTemplate).order_by(
+        LetterTemplate.category, LetterTemplate.payer_id, LetterTemplate.appeal_level)))
 
 
 # -- rendering -----------------------------------------------------------------------------

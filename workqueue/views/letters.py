@@ -16,7 +16,7 @@ from workqueue.forms.letters import (
     VersionedForm,
     payer_choices,
 )
-from workqueue.models import JobRequest, LetterStatus, LetterTemplate, Payer
+from workqueue.models import LetterStatus, LetterTemplate, Payer
 from workqueue.security import current_actor, requires, utcnow
 from workqueue.services import letters
 
@@ -46,7 +46,7 @@ def show(letter_id: int, draft_form: DraftForm | None = None, status: int = 200)
     commit(db)
     draft_form = draft_form or DraftForm(formdata=None, body=letter.draft)
     draft_form.version.data = str(letter.version)
-    return render_template("letters/show.html", letter=letter, job=_job_row(letter.id),
+    return render_template("letters/show.html", letter=letter, job=_job(letter.id),
                            draft_form=draft_form, action_form=VersionedForm(
                                formdata=None, version=str(letter.version)),
                            working=letter.status in _WORKING), status
@@ -59,7 +59,7 @@ def progress(letter_id: int):
     letter = letters.get_letter(get_session(), letter_id)
     working = letter.status in _WORKING
     headers = {} if working else {"HX-Refresh": "true"}  # done: reload to show the draft
-    return render_template("letters/_progress.html", letter=letter, job=_job_row(letter.id),
+    return render_template("letters/_progress.html", letter=letter, job=_job(letter.id),
                            working=working), 200, headers
 
 
@@ -138,13 +138,12 @@ def panel(item_id: int):
     db = get_session()
     rows = letters.letters_for_item(db, item_id)
     return render_template("letters/_panel.html", item_id=item_id, letters=rows,
-                           jobs={r.id: _job_row(r.id) for r in rows},
+                           jobs=letters.letter_jobs(db, [r.id for r in rows]),
                            request_form=LetterRequestForm(formdata=None), form=EmptyForm())
 
 
-def _job_row(letter_id: int) -> JobRequest | None:
-    return get_session().scalar(select(JobRequest).where(
-        JobRequest.job_id == f"letter-{letter_id}"))
+def _job(letter_id: int):
+    return letters.letter_jobs(get_session(), [letter_id]).get(letter_id)
 
 
 # -- template admin ---------------------------------------------------------------------------
@@ -152,8 +151,7 @@ def _job_row(letter_id: int) -> JobRequest | None:
 @bp.get("/templates")
 @requires(Permission.ADMINISTER)
 def templates():
-    rows = get_session().scalars(select(LetterTemplate).order_by(
-        LetterTemplate.category, LetterTemplate.payer_id, LetterTemplate.appeal_level)).all()
+    rows = letters.list_templates(get_session())
     return render_template("letters/templates.html", templates=rows,
                            labels=letters.CATEGORY_LABELS)
 

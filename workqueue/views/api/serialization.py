@@ -6,12 +6,12 @@ floating point. The shapes here are the ones ``openapi.py`` declares.
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from workqueue.domain.rules import priority_parts
 from workqueue.domain.status import allowed_targets
 from workqueue.models import Activity, Queue, User, WorkItem
+from workqueue.queries import item_timeline
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -89,18 +89,8 @@ def work_item_detail_json(session: Session, item: WorkItem, today: date) -> dict
             "appeal_level": denial.appeal_level,
             "amount": f"{denial.amount:.2f}",
         },
-        "timeline": [activity_json(a) for a in timeline(session, item.id)],
+        "timeline": [activity_json(a) for a in item_timeline(session, item.id)],
     }
-
-
-def timeline(session: Session, item_id: int) -> list[Activity]:
-    """The item's activities newest first, authors loaded in the same statement."""
-    return list(session.scalars(
-        select(Activity)
-        .where(Activity.work_item_id == item_id)
-        .options(joinedload(Activity.actor))
-        .order_by(Activity.at.desc(), Activity.id.desc())
-    ))
 
 
 def activity_json(activity: Activity) -> dict:
