@@ -49,6 +49,16 @@ def available_conditions(today: date) -> list[ColumnElement[bool]]:
     return [or_(WorkItem.pended_until.is_(None), WorkItem.pended_until <= today)]
 
 
+def active_queue(session: Session, ref: str | int) -> Queue | None:
+    """An active queue by id or slug (the URL and API name queues either way)."""
+    queue = None
+    if isinstance(ref, int) or (ref.isascii() and ref.isdigit() and len(ref) < 10):
+        queue = session.get(Queue, int(ref))
+    if queue is None:
+        queue = session.scalar(select(Queue).where(Queue.slug == str(ref)))
+    return queue if queue is not None and queue.is_active else None
+
+
 def item_in_queue(item: WorkItem, queue: Queue) -> bool:
     """The Python twin of :func:`queue_conditions` for one loaded item."""
     return (

@@ -131,10 +131,6 @@ def _works_queue(user: User, queue: Queue) -> bool:
     return not queue.kinds or any(can_work_kind(user.role, kind) for kind in queue.kinds)
 
 
-def queue_by_slug(session: Session, slug: str) -> Queue | None:
-    return session.scalar(select(Queue).where(Queue.slug == slug, Queue.is_active.is_(True)))
-
-
 def may_open_queue(user: User, queue: Queue) -> bool:
     if Role(user.role) in (Role.SUPERVISOR, Role.ADMIN):
         return True

@@ -136,11 +136,6 @@ def _not_reminded(reason: ReminderReason, due_column):
                            Reminder.due_on == due_column)
 
 
-def _open():
-    # The bare column renders as each partial index's predicate (models.work.OPEN_PREDICATE).
-    return WorkItem.is_open
-
-
 # -- finders ---------------------------------------------------------------------------------
 
 def _return_pended(session: Session, now: datetime, limit: int) -> list[Candidate]:
@@ -159,7 +154,7 @@ def _deadline_rows(session: Session, today: date, deadline_kind: str, reason: Re
                    days: int, limit: int, *conditions):
     return session.execute(
         select(WorkItem.id, WorkItem.deadline_on, WorkItem.payer_id)
-        .where(_open(), WorkItem.deadline_kind == deadline_kind,
+        .where(WorkItem.is_open, WorkItem.deadline_kind == deadline_kind,
                WorkItem.deadline_on >= today, WorkItem.deadline_on <= today + timedelta(days),
                _not_reminded(reason, WorkItem.deadline_on), *conditions)
         .order_by(WorkItem.deadline_on).limit(limit)
@@ -203,7 +198,7 @@ def _auth_units(session, today, _days, limit) -> list[Candidate]:
     rows = session.execute(
         select(func.min(WorkItem.id), auths.c.end_date)
         .join(auths, auths.c.id == WorkItem.authorization_id)
-        .where(_open(), WorkItem.kind == WorkItemKind.PRIOR_AUTH,
+        .where(WorkItem.is_open, WorkItem.kind == WorkItemKind.PRIOR_AUTH,
                _not_reminded(R.AUTH_UNITS, auths.c.end_date))
         .group_by(auths.c.id, auths.c.end_date).limit(limit)
     ).all()
@@ -222,7 +217,7 @@ def _overdue(session, today, days, limit) -> list[Candidate]:
     """Open, not pended, past the team's due date by ``days``: escalated to supervisors."""
     rows = session.execute(
         select(WorkItem.id, WorkItem.due_on)
-        .where(_open(), WorkItem.due_on < today - timedelta(days=days),
+        .where(WorkItem.is_open, WorkItem.due_on < today - timedelta(days=days),
                WorkItem.pended_until.is_(None), _not_reminded(R.OVERDUE, WorkItem.due_on))
         .order_by(WorkItem.due_on).limit(limit)
     ).all()

@@ -18,11 +18,10 @@ from workqueue.forms.queues import (
     worklist_filter,
 )
 from workqueue.models import SavedView
-from workqueue.queries import open_counts_by_queue, queues_for_user
+from workqueue.queries import active_queue, open_counts_by_queue, queues_for_user
 from workqueue.screens import (
     SORT_KEYS,
     may_open_queue,
-    queue_by_slug,
     saved_views_for,
     worklist_choices,
     worklist_page,
@@ -35,7 +34,7 @@ bp = Blueprint("queues", __name__, url_prefix="/queues")
 
 
 def _queue_or_404(slug: str):
-    queue = queue_by_slug(get_session(), slug)
+    queue = active_queue(get_session(), slug)
     if queue is None or not may_open_queue(current_user, queue):
         abort(404)
     return queue

@@ -1,29 +1,23 @@
 """Queues: the ones the user works, with counts, and get-next (atomic claim)."""
 
 from flask import Response, g, jsonify
-from sqlalchemy import select
 
 from workqueue.db import commit, get_session
 from workqueue.domain.errors import NotFound
 from workqueue.domain.roles import Permission
 from workqueue.models import Queue
-from workqueue.queries import open_counts_by_queue, queues_for_user
+from workqueue.queries import active_queue, open_counts_by_queue, queues_for_user
 from workqueue.security import current_actor, requires, utcnow
 from workqueue.services.assignment import claim_next
 from workqueue.views.api import bp
 from workqueue.views.api.openapi import operation
 from workqueue.views.api.serialization import queue_json, work_item_detail_json
-from workqueue.views.api.validation import MAX_ID
 
 
 def load_queue(session, ref: str) -> Queue:
     """An active queue by id or slug, or NotFound."""
-    queue = None
-    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
-        queue = session.get(Queue, int(ref))
+    queue = active_queue(session, ref)
     if queue is None:
-        queue = session.scalar(select(Queue).where(Queue.slug == ref))
-    if queue is None or not queue.is_active:
         raise NotFound("There is no such queue.")
     return queue
 
