@@ -1,14 +1,18 @@
 """Work-queue engine benchmark on PostgreSQL (not a test; results go to docs/benchmarks.md).
 
-1. Claims per second, 16 concurrent workers, 100,000 open items: ``services.assignment.
-   claim_next`` (one conditional UPDATE with a SKIP LOCKED subquery, plus its activity and
-   audit rows, committed per claim) against a bare ``SELECT ... FOR UPDATE SKIP LOCKED`` +
-   ``UPDATE`` loop on raw psycopg, in the same run, alternating rounds.
+1. Claims per second, 16 concurrent worker processes, 100,000 open items:
+   ``services.get_next.claim_next`` (one statement: the conditional UPDATE with a SKIP LOCKED
+   subquery plus the INSERTs of its timeline line and audit event, committed per claim), with
+   the user and queue held by the worker and, separately, read again per claim as a request
+   does; against a bare ``SELECT ... FOR UPDATE SKIP LOCKED`` + ``UPDATE`` loop on raw psycopg
+   (and that loop with the two INSERTs added), in the same run. Every loop starts from the same
+   pool: what the previous loop claimed is put back and vacuumed first.
 2. Worklist latency over 1,000,000 work items: ``queries.worklist_select`` executed through
    the ORM (rows turned into objects with payer, assignee and patient) against the very same
    SQL text run on a raw cursor, over realistic filter combinations; p50/p95 of each.
 
-Usage: .venv/bin/python bench/bench_engine.py [--admin-url URL] [--rounds 2] [--seconds 6]
+Usage: .venv/bin/python bench/bench_engine.py [--admin-url URL] [--rounds 3] [--seconds 6]
+       [--claims-only]
 The script creates (and recreates) its own database ``wq_bench`` on that server.
 """
 
@@ -31,8 +35,8 @@ from workqueue.demo.bulk import bulk_insert_work_items
 from workqueue.demo.seed import seed_demo
 from workqueue.models import Payer, Queue, User, WorkItem
 from workqueue.queries import WorklistFilter, worklist_select
-from workqueue.services.assignment import claim_next
 from workqueue.services.audit import Actor
+from workqueue.services.get_next import claim_next
 from workqueue.services.users import create_user
 
 WORKERS = 16
@@ -108,7 +112,10 @@ def _run_workers(target, args_list, seconds: float) -> int:
     return sum(counts)
 
 
-def _service_worker(url, user_id, queue_id, *, stop, barrier) -> int:
+def _service_worker(url, user_id, queue_id, *, stop, barrier, reload: bool = False) -> int:
+    """``claim_next`` in a loop, one committed transaction per claim. With ``reload`` the user
+    and queue are read again for every claim, as a web or API request reads them (the login
+    and the queue in the URL); without, the worker holds them, as the bare loop holds its id."""
     engine = make_engine(url)
     session = sessionmaker(bind=engine, expire_on_commit=False)()
     user = session.get(User, user_id)
@@ -122,13 +129,18 @@ def _service_worker(url, user_id, queue_id, *, stop, barrier) -> int:
         session.commit()
         if item is None:
             break
-        session.expunge_all()  # a web request starts with an empty session too
-        user = session.get(User, user_id)
-        queue = session.get(Queue, queue_id)
+        if reload:
+            session.expunge_all()  # a request starts with an empty session too
+            user = session.get(User, user_id)
+            queue = session.get(Queue, queue_id)
         done += 1
     session.close()
     engine.dispose()
     return done
+
+
+def _request_worker(url, user_id, queue_id, *, stop, barrier) -> int:
+    return _service_worker(url, user_id, queue_id, stop=stop, barrier=barrier, reload=True)
 
 
 BARE_SELECT = """
@@ -180,21 +192,35 @@ def _bare_writes_worker(dsn, user_id, *, stop, barrier) -> int:
     return _bare_worker(dsn, user_id, stop=stop, barrier=barrier, with_rows=True)
 
 
+def _reset_pool(dsn: str, user_ids: list[int]) -> None:
+    """Put back what the previous loop claimed and clear its dead rows, so every loop starts
+    from the same pool: the consumed top of the priority index and the dead entries each claim
+    leaves there would otherwise make every later loop slower than the one before it."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("UPDATE work_items SET assignee_id = NULL, claimed_at = NULL "
+                     "WHERE assignee_id = ANY(%s)", (user_ids,))
+        conn.execute("DELETE FROM activities WHERE actor_id = ANY(%s)", (user_ids,))
+        conn.execute("DELETE FROM audit_events WHERE user_id = ANY(%s)", (user_ids,))
+        conn.execute("VACUUM ANALYZE work_items, activities, audit_events")
+
+
 def bench_claims(url: str, rounds: int, seconds: float) -> dict:
     user_ids, queue_id = _bench_users(url)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    service, bare, writes = [], [], []
+    loops = {
+        "bare": (_bare_worker, [(dsn, uid) for uid in user_ids]),
+        "bare_writes": (_bare_writes_worker, [(dsn, uid) for uid in user_ids]),
+        "service": (_service_worker, [(url, uid, queue_id) for uid in user_ids]),
+        "request": (_request_worker, [(url, uid, queue_id) for uid in user_ids]),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in loops}
     for round_no in range(rounds):
-        n = _run_workers(_bare_worker, [(dsn, uid) for uid in user_ids], seconds)
-        bare.append(n / seconds)
-        n = _run_workers(_bare_writes_worker, [(dsn, uid) for uid in user_ids], seconds)
-        writes.append(n / seconds)
-        n = _run_workers(_service_worker, [(url, uid, queue_id) for uid in user_ids], seconds)
-        service.append(n / seconds)
-        print(f"  round {round_no + 1}: bare {bare[-1]:.0f}/s, bare + activity/audit "
-              f"{writes[-1]:.0f}/s, service {service[-1]:.0f}/s", flush=True)
-    return {"service": statistics.mean(service), "bare": statistics.mean(bare),
-            "bare_writes": statistics.mean(writes)}
+        for name, (target, args) in loops.items():
+            _reset_pool(dsn, user_ids)
+            rates[name].append(_run_workers(target, args, seconds) / seconds)
+        print(f"  round {round_no + 1}: " + ", ".join(
+            f"{name} {values[-1]:.0f}/s" for name, values in rates.items()), flush=True)
+    return {name: statistics.mean(values) for name, values in rates.items()}
 
 
 def _filters(session: Session) -> list[tuple[str, WorklistFilter]]:
@@ -294,6 +320,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--claim-items", type=int, default=100_000)
     parser.add_argument("--worklist-items", type=int, default=1_000_000)
+    parser.add_argument("--claims-only", action="store_true", help="skip the worklist part")
     args = parser.parse_args()
     url = create_database(args.admin_url, args.database)
     migrate.upgrade(url)
@@ -305,9 +332,12 @@ def main() -> None:
     have = load(url, args.claim_items, 0)
     print(f"claims, {WORKERS} workers, {args.rounds} x {args.seconds:.0f} s each", flush=True)
     claims = bench_claims(url, args.rounds, args.seconds)
-    print(f"  service {claims['service']:.0f}/s, bare {claims['bare']:.0f}/s, "
-          f"bare + activity/audit {claims['bare_writes']:.0f}/s, "
-          f"ratio {claims['service'] / claims['bare']:.2f}", flush=True)
+    print(f"  bare {claims['bare']:.0f}/s, bare + activity/audit {claims['bare_writes']:.0f}/s, "
+          f"service {claims['service']:.0f}/s (ratio {claims['service'] / claims['bare']:.2f}), "
+          f"as requests {claims['request']:.0f}/s "
+          f"(ratio {claims['request'] / claims['bare']:.2f})", flush=True)
+    if args.claims_only:
+        return
     print(f"loading up to {args.worklist_items:,} items", flush=True)
     load(url, args.worklist_items, have)
     print(f"worklist, {args.repeats} runs per filter", flush=True)

@@ -5,11 +5,13 @@ which commits and only then runs the callbacks registered with :func:`after_comm
 jobs, sending mail). A rollback discards them, so no job ever runs for work that was not saved.
 """
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -49,8 +51,38 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         hide_parameters=True)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, hide_parameters=True)
+    _ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection before use if it sat unused for ``idle_seconds`` or more.
+
+    A server restart or an idle timeout in a proxy leaves dead connections in the pool; a
+    ping at checkout replaces them before a request trips on one. SQLAlchemy's
+    ``pool_pre_ping`` pings at every checkout, a round trip per request that cost get-next
+    12 % of its throughput (docs/benchmarks.md). A connection used a moment ago is all but
+    certainly alive; if the server did go away in that moment, the statement fails, SQLAlchemy
+    invalidates the whole pool on the disconnect, and the next checkout connects afresh.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("a pooled connection failed its ping") from error
 
 
 def init_app(app: Flask, engine: Engine | None = None) -> None:

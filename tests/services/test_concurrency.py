@@ -19,9 +19,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from tests.factories import NOW, make_queue, make_user
 from workqueue.db import commit, session_factory
 from workqueue.domain.errors import StaleVersion
-from workqueue.models import Activity, Queue, User, WorkItem
-from workqueue.services.assignment import claim_next
+from workqueue.models import Activity, AuditEvent, Queue, User, WorkItem
 from workqueue.services.audit import Actor
+from workqueue.services.get_next import claim_next
 from workqueue.services.users import issue_api_token
 from workqueue.services.work_items import get_work_item, update_work_item
 
@@ -65,11 +65,11 @@ def _race_get_next(app, workers: int, items: int) -> tuple[list[int], list[list[
             actor = Actor.for_user(user, "api")
             start.wait()
             while True:
-                item = claim_next(session, user, queue, actor, NOW)
-                if item is None:
+                item_id = claim_next(session, user, queue, actor, NOW)
+                if item_id is None:
                     session.rollback()
                     return claimed
-                claimed.append(item.id)
+                claimed.append(item_id)
                 commit(session)
         finally:
             session.close()
@@ -91,6 +91,9 @@ def _assert_each_claimed_once(app, ids: list[int], per_worker: list[list[int]]) 
         claim_logs = session.scalar(select(func.count()).select_from(Activity)
                                     .where(Activity.kind == "assignment"))
         assert claim_logs == len(ids)  # one claim activity per item, no lost or double claims
+        claim_events = session.scalar(select(func.count()).select_from(AuditEvent)
+                                      .where(AuditEvent.context.like("get next %")))
+        assert claim_events == len(ids)  # and one audit event each
         owners = dict(session.execute(select(WorkItem.id, WorkItem.assignee_id)).all())
     finally:
         session.close()

@@ -19,8 +19,8 @@ from workqueue import reports
 from workqueue.domain.errors import Conflict, NotPermitted, ValidationFailed
 from workqueue.models import AuditEvent, Payer, Queue
 from workqueue.services import admin, queues
-from workqueue.services.assignment import claim_next
 from workqueue.services.audit import Actor
+from workqueue.services.get_next import claim_next
 from workqueue.services.work_items import transition_work_item
 
 

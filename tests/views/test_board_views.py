@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from tests.factories import NOW, make_queue, make_user, make_work_item
 from workqueue.models import AuditEvent, Queue, WorkItem
-from workqueue.services.assignment import claim_next
 from workqueue.services.audit import Actor
+from workqueue.services.get_next import claim_next
 
 
 @pytest.fixture(autouse=True)

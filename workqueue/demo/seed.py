@@ -26,11 +26,12 @@ from workqueue.models import (
     User,
     WorkItem,
 )
-from workqueue.services.assignment import bulk_assign, claim_next
+from workqueue.services.assignment import bulk_assign
 from workqueue.services.audit import Actor
 from workqueue.services.auth_ledger import post_visit_units
 from workqueue.services.catalog import load_drug_catalog, seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
+from workqueue.services.get_next import claim_next
 from workqueue.services.letters import seed_letter_templates
 from workqueue.services.payers import set_appeal_levels
 from workqueue.services.providers import create_provider

@@ -1,20 +1,16 @@
-"""Who works what: assign, bulk assign, release, get next (atomic claim), idle release, routing.
+"""Who works what: assign, bulk assign, release, idle release, routing.
 
-Get next is one conditional UPDATE whose subquery picks the best available item. PostgreSQL
-adds ``FOR UPDATE SKIP LOCKED`` so concurrent claimers skip each other's rows instead of
-waiting; SQLite ignores that clause but runs every write transaction ``BEGIN IMMEDIATE`` (see
-db.py), so the statement is serialized and its ``assignee_id IS NULL`` guard still holds.
+Get next (a user claiming the best available item) is in :mod:`workqueue.services.get_next`.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workqueue.domain.errors import NotPermitted, ValidationFailed
-from workqueue.domain.roles import WORKABLE_KINDS, Permission, Role, can_work_kind, has_permission
-from workqueue.domain.status import WorkItemKind
+from workqueue.domain.roles import Permission, can_work_kind, has_permission
 from workqueue.models import (
     ActivityKind,
     AssignmentStrategy,
@@ -22,9 +18,8 @@ from workqueue.models import (
     SkillKind,
     User,
     WorkItem,
-    queue_members,
 )
-from workqueue.queries import available_conditions, item_in_queue, queue_conditions
+from workqueue.queries import item_in_queue
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.work_items import _log, check_version
@@ -120,61 +115,6 @@ def release_work_item(session: Session, item: WorkItem, actor: Actor, now: datet
                  patient_id=item.patient_id, context="release")
     session.flush()
     return item
-
-
-def claim_next(session: Session, user: User, queue: Queue, actor: Actor,
-               now: datetime) -> WorkItem | None:
-    """Atomically claim the highest-priority available item of ``queue`` for ``user``.
-
-    Two users calling this at the same instant never get the same item. Returns None when the
-    queue has nothing left that the user may work.
-
-    :raise NotPermitted: the user may not work this queue.
-    """
-    role = Role(user.role)
-    if role not in (Role.SUPERVISOR, Role.ADMIN) and not _is_member(session, queue, user):
-        raise NotPermitted(f"You are not a member of the queue {queue.name!r}.")
-    conditions = [
-        *queue_conditions(queue),
-        *available_conditions(now.date()),
-        WorkItem.assignee_id.is_(None),
-    ]
-    kinds = WORKABLE_KINDS[role]
-    if kinds != frozenset(WorkItemKind):  # a kind filter that excludes nothing only costs
-        conditions.append(WorkItem.kind.in_([k.value for k in kinds]))
-    candidate = (
-        select(WorkItem.id)
-        .where(and_(*conditions))
-        .order_by(WorkItem.priority_score.desc(), WorkItem.id.desc())
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    item = session.scalars(
-        update(WorkItem)
-        .where(WorkItem.id == candidate, WorkItem.assignee_id.is_(None))
-        .values(assignee_id=user.id, claimed_at=now, last_touched_at=now, updated_at=now,
-                version=WorkItem.version + 1)
-        .returning(WorkItem)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).one_or_none()
-    if item is None:
-        return None
-    _log(session, item, ActivityKind.ASSIGNMENT, actor, now, f"Claimed by {user.display_name}.",
-         data={"from": None, "to": user.id, "claim": True})
-    audit.record(session, actor, "update", "work_item", item.id, now=now,
-                 patient_id=item.patient_id, context=f"get next {queue.slug}")
-    session.flush()
-    return item
-
-
-def _is_member(session: Session, queue: Queue, user: User) -> bool:
-    return session.scalar(
-        select(
-            exists().where(queue_members.c.queue_id == queue.id,
-                           queue_members.c.user_id == user.id)
-        )
-    )
 
 
 def release_idle_claims(session: Session, now: datetime, idle_hours: int) -> list[int]:

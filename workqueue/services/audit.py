@@ -32,6 +32,37 @@ class Actor:
         return cls(None, None, channel)
 
 
+def event_values(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: int | str | None,
+    *,
+    now: datetime,
+    patient_id: int | None = None,
+    outcome: str = "success",
+    context: str | None = None,
+) -> dict:
+    """The columns of one audit event (identifiers only, never PHI content).
+
+    :func:`record` adds them as a row; get-next writes them inside its claim statement.
+    """
+    return {
+        "at": now,
+        "user_id": actor.user_id,
+        "role": actor.role,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "patient_id": patient_id,
+        "outcome": outcome,
+        "ip": (actor.ip or "")[:45] or None,  # the column holds an IPv6 address; headers lie
+        "user_agent": actor.user_agent,
+        "channel": actor.channel,
+        "context": (context or "")[:200] or None,
+    }
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -44,20 +75,8 @@ def record(
     outcome: str = "success",
     context: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event (identifiers only, never PHI content)."""
-    event = AuditEvent(
-        at=now,
-        user_id=actor.user_id,
-        role=actor.role,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        patient_id=patient_id,
-        outcome=outcome,
-        ip=(actor.ip or "")[:45] or None,  # the column holds an IPv6 address; headers lie
-        user_agent=actor.user_agent,
-        channel=actor.channel,
-        context=(context or "")[:200] or None,
-    )
+    """Append one audit event to the caller's transaction."""
+    event = AuditEvent(**event_values(actor, action, object_type, object_id, now=now,
+                                      patient_id=patient_id, outcome=outcome, context=context))
     session.add(event)
     return event

@@ -28,7 +28,8 @@ from workqueue.screens import (
 )
 from workqueue.security import current_actor, requires, utcnow
 from workqueue.services import audit, worklists
-from workqueue.services.assignment import bulk_assign, claim_next
+from workqueue.services.assignment import bulk_assign
+from workqueue.services.get_next import claim_next
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")
 
@@ -97,12 +98,12 @@ def get_next(slug: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     db = get_session()
-    item = claim_next(db, current_user, queue, current_actor(), utcnow())
+    item_id = claim_next(db, current_user, queue, current_actor(), utcnow())
     commit(db)
-    if item is None:
+    if item_id is None:
         flash(f"Nothing left in {queue.name}.", "info")
         return redirect(request.referrer or url_for("home.index"), 303)
-    return redirect(url_for("work_items.show", item_id=item.id), 303)
+    return redirect(url_for("work_items.show", item_id=item_id), 303)
 
 
 @bp.route("/<slug>/bulk", methods=["POST"])

@@ -5,10 +5,10 @@ from flask import Response, g, jsonify
 from workqueue.db import commit, get_session
 from workqueue.domain.errors import NotFound
 from workqueue.domain.roles import Permission
-from workqueue.models import Queue
+from workqueue.models import Queue, WorkItem
 from workqueue.queries import active_queue, open_counts_by_queue, queues_for_user
 from workqueue.security import current_actor, requires, utcnow
-from workqueue.services.assignment import claim_next
+from workqueue.services.get_next import claim_next
 from workqueue.views.api import bp
 from workqueue.views.api.openapi import operation
 from workqueue.views.api.serialization import queue_json, work_item_detail_json
@@ -37,11 +37,11 @@ def claim_next_item(ref: str):
     db = get_session()
     queue = load_queue(db, ref)
     now = utcnow()
-    item = claim_next(db, g.api_user, queue, current_actor(), now)
+    item_id = claim_next(db, g.api_user, queue, current_actor(), now)
     commit(db)
-    if item is None:
+    if item_id is None:
         return Response(status=204)
-    return jsonify(work_item_detail_json(db, item, now.date()))
+    return jsonify(work_item_detail_json(db, db.get(WorkItem, item_id), now.date()))
 
 
 QUEUE_REF = {"name": "ref", "in": "path", "required": True,
