@@ -63,20 +63,9 @@ def event_values(
     }
 
 
-def record(
-    session: Session,
-    actor: Actor,
-    action: str,
-    object_type: str,
-    object_id: int | str | None,
-    *,
-    now: datetime,
-    patient_id: int | None = None,
-    outcome: str = "success",
-    context: str | None = None,
-) -> AuditEvent:
-    """Append one audit event to the caller's transaction."""
-    event = AuditEvent(**event_values(actor, action, object_type, object_id, now=now,
-                                      patient_id=patient_id, outcome=outcome, context=context))
+def record(session: Session, actor: Actor, action: str, object_type: str,
+           object_id: int | str | None, **details) -> AuditEvent:
+    """Append one audit event to the caller's transaction (``details``: see event_values)."""
+    event = AuditEvent(**event_values(actor, action, object_type, object_id, **details))
     session.add(event)
     return event
