@@ -41,6 +41,13 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # TOTP second factor (RFC 6238). The base32 secret is stored as is (the code base has no
+    # encryption-at-rest helper; the database and its backups must be encrypted) and is never
+    # shown again after enrolment. A secret with no enrolled_at is an enrolment in progress.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    # The last accepted 30-second time step: a code at or before it is refused (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     team: Mapped[Team | None] = relationship(foreign_keys=[team_id])
     skills: Mapped[list["Skill"]] = relationship(
@@ -58,6 +65,24 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_enrolled_at is not None
+
+
+class RecoveryCode(Base):
+    """A single-use MFA recovery code, argon2id-hashed like a password; used_at once spent."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class Skill(Base):
