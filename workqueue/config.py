@@ -30,6 +30,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    # Roles (comma-separated, e.g. "admin,supervisor") that must set up a TOTP second factor;
+    # their next sign-in asks for enrolment. Empty: MFA is each user's choice.
+    MFA_REQUIRED_ROLES = tuple(
+        r.strip() for r in os.environ.get("MFA_REQUIRED_ROLES", "").split(",") if r.strip()
+    )
     # Claims on items not touched for this long go back to the pool.
     CLAIM_IDLE_HOURS = _int("CLAIM_IDLE_HOURS", 4)
     WORKLIST_PAGE_SIZE = _int("WORKLIST_PAGE_SIZE", 50)

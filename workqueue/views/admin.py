@@ -24,6 +24,7 @@ from workqueue.security import current_actor, requires, utcnow
 from workqueue.services import admin as admin_service
 from workqueue.services import audit
 from workqueue.services import queues as queue_service
+from workqueue.services import users as users_service
 from workqueue.views.reports import csv_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -153,6 +154,19 @@ def user_token(user_id: int):
     commit(db)
     # Rendered, not redirected: the token is shown this once and never stored in clear.
     return render_template("admin/token.html", user=user, token=token)
+
+
+@bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
+@requires(Permission.ADMINISTER)
+def user_mfa_reset(user_id: int):
+    user, db = _load(User, user_id), get_session()
+    if EmptyForm().validate_on_submit():
+        users_service.reset_totp(db, user)
+        audit.record(db, current_actor(), "mfa_reset", "user", user.id, now=utcnow())
+        commit(db)
+        flash(f"Two-factor authentication of {user.username} reset; they can set it up again.",
+              "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
 # --- payers ---------------------------------------------------------------------------------

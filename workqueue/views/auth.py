@@ -1,18 +1,46 @@
-"""Sign in and sign out, with failed attempts audited and accounts locked after repeats."""
+"""Sign in and sign out, with failed attempts audited and accounts locked after repeats; the
+TOTP second factor (sign-in code, recovery codes, enrolment from the account page).
+
+After a correct password an enrolled user (or one whose role must enrol, MFA_REQUIRED_ROLES) is
+only *half* signed in: the session holds ``mfa_pending`` (user id, start time, where to go
+next) and no Flask-Login user, so every page with a permission still sends them to the login
+page. Only the code, recovery-code and forced-enrolment pages read that state, for 5 minutes.
+"""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
 from workqueue.db import commit, get_session
+from workqueue.domain.errors import Conflict, ValidationFailed
+from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm, LoginForm
-from workqueue.security import current_actor, public, utcnow
+from workqueue.forms.mfa import RecoveryCodeForm, TotpCodeForm
+from workqueue.models import User
+from workqueue.security import current_actor, public, requires, utcnow
 from workqueue.services import audit
+from workqueue.services import users as user_service
 from workqueue.services.audit import Actor
 from workqueue.services.users import authenticate
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+_PENDING = "mfa_pending"
+PENDING_SECONDS = 5 * 60
+TOTP_ISSUER = "workqueue"
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,6 +53,25 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _origin(user: User | None) -> Actor:
+    return Actor(user.id if user else None, str(user.role) if user else None, "web",
+                 request.remote_addr, request.user_agent.string[:200])
+
+
+def _sign_in(user: User, now) -> None:
+    session.clear()  # a fresh session: nothing from before the sign-in carries over
+    login_user(user)
+    session["last_seen"] = now.timestamp()
+    session.permanent = True
+
+
+def _no_store(body, status: int = 200):
+    """Pages showing a secret or recovery codes stay out of every cache, signed in or not."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -35,22 +82,135 @@ def login():
         db = get_session()
         now = utcnow()
         user = authenticate(db, form.username.data, form.password.data, now)
-        origin = Actor(user.id if user else None, str(user.role) if user else None, "web",
-                       request.remote_addr, request.user_agent.string[:200])
         if user is None:
-            audit.record(db, origin, "login_failed", "user", None, now=now, outcome="denied",
-                         context="bad credentials or locked")
+            audit.record(db, _origin(None), "login_failed", "user", None, now=now,
+                         outcome="denied", context="bad credentials or locked")
             commit(db)
             form.password.errors.append("Wrong username or password, or the account is locked.")
-        else:
-            audit.record(db, origin, "login", "user", user.id, now=now)
+        elif user.has_mfa or user_service.mfa_required(
+                user, current_app.config.get("MFA_REQUIRED_ROLES", ())):
             commit(db)
+            target = _safe_next(request.args.get("next"))
             session.clear()
-            login_user(user)
-            session["last_seen"] = now.timestamp()
-            session.permanent = True
+            session[_PENDING] = {"uid": user.id, "at": now.timestamp(), "next": target}
+            return redirect(url_for("auth.login_code" if user.has_mfa else "auth.login_enrol"))
+        else:
+            audit.record(db, _origin(user), "login", "user", user.id, now=now)
+            commit(db)
+            _sign_in(user, now)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def _pending_user(now) -> tuple[User, str]:
+    """The half-signed-in user and where they were going; else back to the login page."""
+    pending = session.get(_PENDING)
+    if not pending:
+        abort(redirect(url_for("auth.login")))
+    user = get_session().get(User, pending["uid"])
+    if now.timestamp() - float(pending["at"]) > PENDING_SECONDS:
+        session.pop(_PENDING, None)
+        flash("The sign-in took longer than 5 minutes. Please sign in again.", "info")
+        abort(redirect(url_for("auth.login")))
+    if user is None or not user.is_active:
+        session.pop(_PENDING, None)
+        abort(redirect(url_for("auth.login")))
+    return user, pending["next"]
+
+
+def _second_factor(template: str, form, recovery: bool):
+    """The code or recovery-code step of a sign-in; wrong codes count toward the lock-out."""
+    now = utcnow()
+    user, target = _pending_user(now)
+    if not user.has_mfa:  # reset by an admin meanwhile: start again
+        session.pop(_PENDING, None)
+        return redirect(url_for("auth.login"))
+    if form.validate_on_submit():
+        db = get_session()
+        kind = "recovery code" if recovery else "totp"
+        if user_service.verify_second_factor(db, user, form.code.data, now, recovery=recovery):
+            user_service.complete_login(user, now)
+            audit.record(db, _origin(user), "mfa_recovery_used" if recovery else "mfa_code_ok",
+                         "user", user.id, now=now)
+            audit.record(db, _origin(user), "login", "user", user.id, now=now, context="mfa")
+            left = user_service.recovery_codes_left(db, user)
+            commit(db)
+            _sign_in(user, now)
+            if recovery:
+                flash(f"You signed in with a recovery code; {left} left. Set up a new device "
+                      "from your account page if you lost yours.", "warning")
+            return redirect(target)
+        audit.record(db, _origin(user), "mfa_code_refused", "user", user.id, now=now,
+                     outcome="denied", context=kind)
+        commit(db)
+        if user_service.is_locked(user, now):
+            session.pop(_PENDING, None)
+            flash("Too many wrong codes: the account is locked for a while. Try again later or "
+                  "ask an administrator.", "danger")
+            return redirect(url_for("auth.login"))
+        form.code.errors.append("That code is not right, or it was already used.")
+    return render_template(template, form=form), 422 if form.errors else 200
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    return _second_factor("auth/code.html", TotpCodeForm(), recovery=False)
+
+
+@bp.route("/login/recovery", methods=["GET", "POST"])
+@public
+def login_recovery():
+    return _second_factor("auth/recovery.html", RecoveryCodeForm(), recovery=True)
+
+
+def _enrolment(user: User, form, cancel_url: str) -> dict:
+    """What the enrolment page shows: the QR code and the key typed by hand."""
+    secret = user_service.begin_totp_enrolment(user)
+    return {
+        "form": form,
+        "qr_svg": Markup(user_service.totp_qr_svg(user, secret, TOTP_ISSUER)),
+        "secret_groups": [secret[i:i + 4] for i in range(0, len(secret), 4)],
+        "cancel_url": cancel_url,
+    }
+
+
+def _enrol(user: User, origin: Actor, after_login: bool):
+    """Show the QR code, then confirm it with a code; the recovery codes are shown once."""
+    db, now = get_session(), utcnow()
+    form = TotpCodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = user_service.confirm_totp_enrolment(
+                db, user, form.code.data, now, current_app.config.get("PASSWORD_HASH_FAST", False))
+        except (ValidationFailed, Conflict) as error:
+            form.code.errors.append(error.message)
+        else:
+            audit.record(db, origin, "mfa_enrol", "user", user.id, now=now)
+            if after_login:
+                user_service.complete_login(user, now)
+                audit.record(db, origin, "login", "user", user.id, now=now, context="mfa enrolled")
+            commit(db)
+            return codes
+    cancel = url_for("auth.login") if after_login else url_for("auth.account")
+    page = _enrolment(user, form, cancel)
+    commit(db)  # keeps a new pending secret, so the QR code stays the same on reload
+    return _no_store(render_template("auth/enrol.html", forced=after_login, **page),
+                     422 if form.errors else 200)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+def login_enrol():
+    """Forced enrolment: the user's role must use MFA and they have not set it up yet."""
+    user, target = _pending_user(utcnow())
+    if user.has_mfa:
+        return redirect(url_for("auth.login_code"))
+    result = _enrol(user, _origin(user), after_login=True)
+    if not isinstance(result, list):
+        return result
+    _sign_in(user, utcnow())
+    return _no_store(render_template("auth/recovery_codes.html", codes=result, next_url=target))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -63,3 +223,62 @@ def logout():
         logout_user()
         session.clear()
     return redirect(url_for("auth.login"))
+
+
+# --- the user's own account -------------------------------------------------------------------
+
+
+def _account_page(disable_form=None, status: int = 200):
+    db = get_session()
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html", user=user,
+        codes_left=user_service.recovery_codes_left(db, user) if user.has_mfa else 0,
+        required=user_service.mfa_required(user, current_app.config.get("MFA_REQUIRED_ROLES", ())),
+        disable_form=disable_form or TotpCodeForm(formdata=None),
+    ), status
+
+
+@bp.route("/account")
+@requires(Permission.VIEW_WORK)
+def account():
+    return _account_page()
+
+
+@bp.route("/account/mfa", methods=["GET", "POST"])
+@requires(Permission.VIEW_WORK)
+def account_mfa():
+    user = current_user._get_current_object()
+    if user.has_mfa:
+        flash("Two-factor authentication is already on.", "info")
+        return redirect(url_for("auth.account"))
+    result = _enrol(user, current_actor(), after_login=False)
+    if not isinstance(result, list):
+        return result
+    return _no_store(render_template("auth/recovery_codes.html", codes=result,
+                                     next_url=url_for("auth.account")))
+
+
+@bp.route("/account/mfa/disable", methods=["POST"])
+@requires(Permission.VIEW_WORK)
+def account_mfa_disable():
+    db, now = get_session(), utcnow()
+    user = current_user._get_current_object()
+    form = TotpCodeForm()
+    if user_service.mfa_required(user, current_app.config.get("MFA_REQUIRED_ROLES", ())):
+        flash("Your role must use two-factor authentication; it cannot be turned off.", "danger")
+        return redirect(url_for("auth.account"))
+    if form.validate_on_submit() and user.has_mfa:
+        try:
+            user_service.disable_totp(db, user, form.code.data, now)
+        except ValidationFailed as error:
+            audit.record(db, current_actor(), "mfa_code_refused", "user", user.id, now=now,
+                         outcome="denied", context="turning mfa off")
+            commit(db)  # the failure counts toward the lock-out
+            form.code.errors.append(error.message)
+        else:
+            audit.record(db, current_actor(), "mfa_disable", "user", user.id, now=now)
+            commit(db)
+            flash("Two-factor authentication is off.", "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(form, 422)
