@@ -1,4 +1,5 @@
-"""Import forms: the 835 upload (size limit, X12 check) and the CARC/RARC catalog admin."""
+"""Import forms: the X12 upload (size limit, X12 check, 835/271/277 only) and the CARC/RARC
+catalog admin."""
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -41,9 +42,24 @@ def _looks_like_x12(form, field) -> None:
                               "clearinghouse sent it.")
 
 
+def _supported_kind(form, field) -> None:
+    """The first transaction set (ST01) must be one the product imports: 835, 271, 277."""
+    from workqueue.services.imports import UnsupportedFile, detect_kind
+    from workqueue.x12.reader import X12Error
+
+    try:
+        detect_kind(field.data.stream)
+    except UnsupportedFile as error:
+        raise ValidationError(error.message) from None
+    except X12Error as error:
+        raise ValidationError(f"This is not a readable X12 file: {error}") from None
+
+
 class ImportUploadForm(FlaskForm):
-    file = FileField("835 remittance file", validators=[
-        FileRequired(message="Choose an 835 file to upload."), _size_limit, _looks_like_x12])
+    file = FileField("X12 file: 835 remittance, 271 eligibility or 277 claim status",
+                     validators=[FileRequired(message="Choose an 835 file, or a 271 or 277 "
+                                              "file, to upload."),
+                                 _size_limit, _looks_like_x12, _supported_kind])
 
 
 def _labels(values) -> list[SelectChoice]:

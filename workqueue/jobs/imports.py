@@ -1,4 +1,5 @@
-"""File import jobs: post an uploaded 835 remittance (queue ``imports``)."""
+"""File import jobs: apply an uploaded 835 remittance, 271 eligibility response or 277 claim
+status response (queue ``imports``)."""
 
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from workqueue import db
 from workqueue.jobs import job_entry, utcnow
-from workqueue.services import remittances
+from workqueue.services import imports
 
 
 def import_directory(app=None) -> Path:
@@ -16,17 +17,18 @@ def import_directory(app=None) -> Path:
 
 
 def _mark_failed(session: Session, import_run_id: int, *, error: str, now) -> None:
-    remittances.mark_run_failed(session, import_run_id, error, now)
+    imports.mark_run_failed(session, import_run_id, error, now)
 
 
 @job_entry(queue="imports", noun="import", timeout=3600, on_final_failure=_mark_failed)
 def run_import(session: Session, import_run_id: int) -> str:
-    """Import the stored file of run ``import_run_id`` and record the outcome on the run.
+    """Import the stored file of run ``import_run_id`` (its kind says how) and record the
+    outcome on the run.
 
-    Idempotent: a finished run is left alone, and a retry after a crash skips the payments
-    already posted (each payment is committed whole, then progress is committed). Queue
-    ``imports``; job id ``import-<id>``.
+    Idempotent: a finished run is left alone, and a retry after a crash skips what was
+    already applied (each 835 payment, 271 member or 277 claim is committed whole, then
+    progress is committed). Queue ``imports``; job id ``import-<id>``.
     """
-    run = remittances.run_stored_import(session, import_run_id, utcnow(),
-                                        import_directory(), checkpoint=lambda: db.commit(session))
+    run = imports.run_stored_import(session, import_run_id, utcnow(), import_directory(),
+                                    checkpoint=lambda: db.commit(session))
     return run.status.value

@@ -1,4 +1,5 @@
-"""File imports in the browser: upload an 835, watch its progress, read the per-claim report;
+"""File imports in the browser: upload an 835, 271 or 277, watch its progress, read the
+per-claim (835) or per-member/per-claim (271/277) report;
 and the CARC/RARC catalog admin (list, search, describe unknown codes)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,7 +12,7 @@ from workqueue.forms.imports import ImportUploadForm, ReasonCodeForm, ReasonCode
 from workqueue.jobs.imports import import_directory
 from workqueue.models import ImportRunStatus
 from workqueue.security import current_actor, requires, utcnow
-from workqueue.services import reason_codes, remittances
+from workqueue.services import imports, reason_codes, remittances
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 _WORKING = (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING)
@@ -24,19 +25,23 @@ def index():
     form = ImportUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        run = remittances.start_import(db, upload.stream, upload.filename or "upload.835",
-                                       current_actor(), utcnow(), import_directory())
+        run = imports.start_import(db, upload.stream, upload.filename or "upload.x12",
+                                   current_actor(), utcnow(), import_directory())
         commit(db)
         flash("File received; it is being imported in the background.", "success")
         return redirect(url_for(".show", run_id=run.id), 303)
     return render_template("imports/index.html", form=form,
-                           runs=remittances.recent_import_runs(db)), 422 if form.errors else 200
+                           runs=imports.recent_import_runs(db)), 422 if form.errors else 200
 
 
 @bp.get("/<int:run_id>")
 @requires(Permission.IMPORT_FILES)
 def show(run_id: int):
     db = get_session()
+    if imports.get_import_run(db, run_id).kind != "835":
+        run = imports.row_report(db, run_id, current_actor(), utcnow())
+        commit(db)
+        return render_template("imports/show_rows.html", run=run, working=run.status in _WORKING)
     report = remittances.import_report(db, run_id, current_actor(), utcnow())
     commit(db)
     return render_template("imports/show.html", report=report, run=report.run,
@@ -47,7 +52,7 @@ def show(run_id: int):
 @requires(Permission.IMPORT_FILES)
 def progress(run_id: int):
     """The polled partial: status and percent only (no patient data, so no audit row)."""
-    run = remittances.get_import_run(get_session(), run_id)
+    run = imports.get_import_run(get_session(), run_id)
     working = run.status in _WORKING
     headers = {} if working else {"HX-Refresh": "true"}  # done: reload to show the report
     return render_template("imports/_progress.html", run=run, working=working), 200, headers

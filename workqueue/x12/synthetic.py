@@ -299,3 +299,185 @@ def _claim(rng: random.Random, scenario: str,
     segments += line_segments
     lines = 0 if scenario == "member_not_found" else len(encounter)
     return segments, sign * charge_total, sign * paid_total, lines
+
+
+# -- 271 eligibility responses and 277 claim status responses ----------------------------
+
+ELIGIBILITY_SCENARIOS = ("active", "inactive", "not_found")
+CLAIM_STATUS_SCENARIOS = ("accepted", "pending", "rejected", "paid", "denied", "info_requested")
+# scenario -> (STC01 composite, action code)
+_STC = {"accepted": ("A2:20:PR", "WQ"), "pending": ("P1:20:PR", ""),
+        "rejected": ("A7:562:85", "U"), "paid": ("F1:65:PR", ""),
+        "denied": ("F2:88:PR", ""), "info_requested": ("P3:294:1P", "")}
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticMember:
+    """One member a 271 answers about (use the demo's or a test's coverage values)."""
+
+    member_id: str
+    last_name: str
+    first_name: str
+    birth_date: date = date(1958, 3, 14)
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticClaim:
+    """One claim a 277 answers about: our claim number (REF*EJ) and its charge."""
+
+    claim_number: str
+    charge: Decimal = Decimal("1200.00")
+    member_id: str = ""
+
+
+def build_271(**options: object) -> str:
+    """Return a synthetic 271 as text; same options as `write_271`."""
+    out = io.StringIO()
+    write_271(out, **options)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def write_271(out: TextIO, *, members: Sequence[SyntheticMember] = (), count: int = 5,
+              scenarios: Sequence[str] = ELIGIBILITY_SCENARIOS, seed: int = 271,
+              payer: tuple[str, str] = _PAYERS[0], fmt: SyntheticFormat = SyntheticFormat(),
+              today: date = date(2026, 11, 27), control: int = 1) -> dict[str, int]:
+    """Write a synthetic 271 (one transaction, one member per scenario in turn).
+
+    :param members: who the payer answers about, in order; random members after them up to
+        ``count`` in all.
+    :param scenarios: cycled over the members: ``active`` (with deductible, out-of-pocket,
+        coinsurance, copay and a PA-required infusion benefit), ``inactive`` (EB01 6) or
+        ``not_found`` (AAA 75).
+    Returns how many members of each scenario were written.
+    """
+    unknown = set(scenarios) - set(ELIGIBILITY_SCENARIOS)
+    if unknown or not scenarios:
+        raise ValueError(f"unknown scenarios {sorted(unknown)}; use {ELIGIBILITY_SCENARIOS}")
+    rng = random.Random(seed)
+    e, r = fmt.element, fmt.repetition
+    people = list(members) + [
+        SyntheticMember(f"ZZ{rng.randint(10**8, 10**9 - 1)}", rng.choice(_LAST),
+                        rng.choice(_FIRST), date(rng.randint(1940, 2000), rng.randint(1, 12),
+                                                 rng.randint(1, 28)))
+        for _ in range(max(0, count - len(members)))]
+    year = today.year
+    body = [e.join(["BHT", "0022", "11", f"ELIG{seed}", today.strftime("%Y%m%d"), "0815"]),
+            e.join(["HL", "1", "", "20", "1"]),
+            e.join(["NM1", "PR", "2", payer[0], "", "", "", "", "PI", payer[1]]),
+            e.join(["HL", "2", "1", "21", "1"]),
+            e.join(["NM1", "1P", "2", _PAYEE[0], "", "", "", "", "XX", _PAYEE[1]])]
+    written: dict[str, int] = {}
+    for index, person in enumerate(people):
+        scenario = scenarios[index % len(scenarios)]
+        written[scenario] = written.get(scenario, 0) + 1
+        body += [e.join(["HL", str(index + 3), "2", "22", "0"]),
+                 e.join(["TRN", "2", f"{seed}-{index + 1}", "9RIVERBEND"]),
+                 e.join(["NM1", "IL", "1", person.last_name, person.first_name, "", "", "",
+                         "MI", person.member_id])]
+        if scenario == "not_found":
+            body.append(e.join(["AAA", "N", "", "75", "C"]))
+            body.append(e.join(["DMG", "D8", person.birth_date.strftime("%Y%m%d")]))
+            continue
+        body += [e.join(["DMG", "D8", person.birth_date.strftime("%Y%m%d"),
+                         rng.choice("FM")]),
+                 e.join(["DTP", "346", "D8", f"{year}0101"])]
+        if scenario == "inactive":
+            body += [e.join(["DTP", "347", "D8", (today - timedelta(days=27)).strftime(
+                "%Y%m%d")]),
+                     e.join(["EB", "6", "", "30"]),
+                     e.join(["MSG", "COVERAGE TERMINATED"])]
+            continue
+        deductible = Decimal(rng.choice((0, 150, 283, 500, 1250)))
+        oop = Decimal(rng.choice((800, 2400, 3100, 5000)))
+        body += [e.join(["EB", "1", "IND", r.join(["30", "1", "98"]), "PR", "PPO GOLD"]),
+                 e.join(["EB", "C", "IND", "30", "", "", "23", _money(deductible * 2 + 500)]),
+                 e.join(["EB", "C", "IND", "30", "", "", "29", _money(deductible), "", "", "",
+                         "", "Y"]),
+                 e.join(["EB", "G", "IND", "30", "", "", "29", _money(oop), "", "", "", "",
+                         "Y"]),
+                 e.join(["EB", "A", "IND", "98", "", "", "27", "", "0.2", "", "", "Y", "Y"]),
+                 e.join(["MSG", "PRIOR AUTHORIZATION REQUIRED FOR INFUSED DRUGS"]),
+                 e.join(["EB", "B", "IND", "98", "", "", "27", "35", "", "", "", "", "Y"]),
+                 e.join(["EB", "A", "IND", "98", "", "", "27", "", "0.4", "", "", "", "N"])]
+    _write_envelope(out, fmt, today, control, "HB", "271", "005010X279A1", body)
+    return written
+
+
+def build_277(**options: object) -> str:
+    """Return a synthetic 277 as text; same options as `write_277`."""
+    out = io.StringIO()
+    write_277(out, **options)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def write_277(out: TextIO, *, claims: Sequence[SyntheticClaim] = (), count: int = 6,
+              scenarios: Sequence[str] = CLAIM_STATUS_SCENARIOS, seed: int = 277,
+              payer: tuple[str, str] = _PAYERS[0], fmt: SyntheticFormat = SyntheticFormat(),
+              today: date = date(2026, 11, 27), control: int = 1) -> dict[str, int]:
+    """Write a synthetic 277 (one transaction, one claim per scenario in turn).
+
+    :param claims: the claims answered about (REF*EJ = our claim number), in order; random
+        claim numbers after them up to ``count`` in all.
+    :param scenarios: cycled over the claims; see `CLAIM_STATUS_SCENARIOS`.
+    Returns how many claims of each scenario were written.
+    """
+    unknown = set(scenarios) - set(CLAIM_STATUS_SCENARIOS)
+    if unknown or not scenarios:
+        raise ValueError(f"unknown scenarios {sorted(unknown)}; use {CLAIM_STATUS_SCENARIOS}")
+    rng = random.Random(seed)
+    e = fmt.element
+    items = list(claims) + [
+        SyntheticClaim(f"RIV{rng.randint(10**7, 10**8 - 1)}",
+                       Decimal(rng.randint(20000, 900000)) / 100)
+        for _ in range(max(0, count - len(claims)))]
+    body = [e.join(["BHT", "0010", "08", f"STAT{seed}", today.strftime("%Y%m%d"), "1030",
+                    "DG"]),
+            e.join(["HL", "1", "", "20", "1"]),
+            e.join(["NM1", "PR", "2", payer[0], "", "", "", "", "PI", payer[1]]),
+            e.join(["HL", "2", "1", "21", "1"]),
+            e.join(["NM1", "41", "2", _PAYEE[0], "", "", "", "", "46", "RIVERBEND01"]),
+            e.join(["HL", "3", "2", "19", "1"]),
+            e.join(["NM1", "1P", "2", _PAYEE[0], "", "", "", "", "XX", _PAYEE[1]])]
+    written: dict[str, int] = {}
+    hl = 3
+    for index, claim in enumerate(items):
+        scenario = scenarios[index % len(scenarios)]
+        written[scenario] = written.get(scenario, 0) + 1
+        hl += 1
+        composite, action = _STC[scenario]
+        effective = today - timedelta(days=rng.randint(1, 6))
+        service = today - timedelta(days=rng.randint(20, 90))
+        paid = (claim.charge * Decimal("0.62")).quantize(_CENTS) if scenario == "paid" \
+            else Decimal(0)
+        stc = ["STC", composite.replace(":", fmt.component), effective.strftime("%Y%m%d"),
+               action, _money(claim.charge), _money(paid)]
+        if scenario in ("paid", "denied"):
+            stc += [effective.strftime("%Y%m%d"), "", effective.strftime("%Y%m%d"),
+                    f"{rng.randint(10**7, 10**8 - 1)}"]
+        body += [e.join(["HL", str(hl), "3", "22", "0"]),
+                 e.join(["NM1", "IL", "1", rng.choice(_LAST), rng.choice(_FIRST), "", "", "",
+                         "MI", claim.member_id or f"ZZ{rng.randint(10**8, 10**9 - 1)}"]),
+                 e.join(["TRN", "2", f"{seed}-{index + 1}"]),
+                 e.join(stc),
+                 e.join(["REF", "1K", f"{rng.randint(10**12, 10**13 - 1)}"]),
+                 e.join(["REF", "EJ", claim.claim_number]),
+                 e.join(["DTP", "472", "RD8", f"{service:%Y%m%d}-{service:%Y%m%d}"])]
+    _write_envelope(out, fmt, today, control, "HN", "277", "005010X212", body)
+    return written
+
+
+def _write_envelope(out: TextIO, fmt: SyntheticFormat, today: date, number: int,
+                    functional_id: str, code: str, version: str, body: list[str]) -> None:
+    """One interchange, one group and one ST/SE around ``body``, counts right."""
+    e, end = fmt.element, fmt.segment + fmt.line_break
+    control = f"{number:09d}"
+    isa = e.join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "PAYERSENDER".ljust(15), "ZZ",
+                  "RIVERBENDRCV".ljust(15), today.strftime("%y%m%d"), "0930", fmt.repetition,
+                  "00501", control, "0", "T", fmt.component])
+    segments = [isa,
+                e.join(["GS", functional_id, "PAYERSENDER", "RIVERBENDRCV",
+                        today.strftime("%Y%m%d"), "0930", str(number), "X", version]),
+                e.join(["ST", code, "0001", version]), *body,
+                e.join(["SE", str(len(body) + 2), "0001"]),
+                e.join(["GE", "1", str(number)]), e.join(["IEA", "1", control])]
+    out.write(end.join(segments) + end)

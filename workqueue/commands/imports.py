@@ -1,0 +1,123 @@
+"""`workqueue import-271 FILE` and `workqueue import-277 FILE`: apply an X12 271 eligibility
+response or 277 claim status response and report, member by member or claim by claim.
+
+Exit status: 0 when the file was read (even if some rows were reported as problems, or all
+of it was imported before); 2 when the file could not be read at all, is another kind of
+transaction, the database could not be reached, or anything unexpected happened — always
+with a message on stderr, never a traceback, and with nothing saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from workqueue.x12.reader import X12Error
+
+UNREADABLE = 2
+log = logging.getLogger(__name__)
+_NOUNS = {"271": "member", "277": "claim"}
+
+
+def _fail(command: str, message: str) -> NoReturn:
+    click.echo(f"{command}: {message}", err=True)
+    raise click.exceptions.Exit(UNREADABLE)
+
+
+def _import_file(file: Path, kind: str):
+    """Apply the file in one CLI transaction (each row in its own savepoint)."""
+    from workqueue import create_app
+    from workqueue.db import session_scope
+    from workqueue.models import ImportRun
+    from workqueue.security import utcnow
+    from workqueue.services.audit import Actor
+    from workqueue.services.imports import _IMPORTERS as importers
+    from workqueue.services.imports import UnsupportedFile, detect_kind
+
+    app = create_app()
+    now = utcnow()
+    actor = Actor.system("cli")
+    with file.open("rb") as stream:
+        found = detect_kind(stream)
+        if found != kind:
+            raise UnsupportedFile(f"this is a {found} file, not a {kind}; use "
+                                  f"`workqueue import-{found}`")
+        with app.app_context(), session_scope(app) as session:
+            run = ImportRun(kind=kind, file_name=file.name[:200], sha256="", channel="cli",
+                            counts={}, payments=[], errors=[], created_at=now, started_at=now)
+            session.add(run)
+            session.flush()
+            return importers[kind](session, stream, actor, now, run=run)
+
+
+def _summary(result) -> str:
+    c, noun = result.counts, _NOUNS[result.kind]
+    rows = [f"import #{result.run_id} ({result.kind}): {c['applied']} of {c['rows']} "
+            f"{noun}(s) applied, {c['already']} already imported, {c['stale']} older than "
+            f"what is on file, {c.get('unmatched', 0)} unmatched, {c['problems']} problem(s)"]
+    if result.kind == "271":
+        rows.append(f"  active {c.get('active', 0)}, inactive {c.get('inactive', 0)}, "
+                    f"rejected {c.get('rejected', 0)}; eligibility items moved: "
+                    f"{c['items_moved']}; needing a person: {c['needs_action']}")
+    else:
+        rows.append(f"  AR follow-ups noted: {c['items_noted']}; needing a person: "
+                    f"{c['needs_action']}")
+    rows += [f"  segment {row.segment}  {row.key or '-'}  {row.result}: {row.message}"
+             for row in result.rows if row.result != "error"]
+    rows += [f"  problem at segment {e['segment']}: {e['message']}" for e in result.errors]
+    if result.already_imported:
+        rows.append("Nothing changed: this file was imported before.")
+    return "\n".join(rows)
+
+
+def _run(kind: str, file: Path, as_json: bool) -> None:
+    command = f"import-{kind}"
+    from workqueue.services.imports import UnsupportedFile
+
+    try:
+        result = _import_file(file, kind)
+    except X12Error as error:
+        _fail(command, f"{file}: not a readable {kind} file: {error}; nothing was imported")
+    except UnsupportedFile as error:
+        _fail(command, f"{file}: {error.message}; nothing was imported")
+    except OSError as error:
+        _fail(command, f"{file}: cannot open: {error.strerror or error}")
+    except Exception as error:  # last resort: a message, never a traceback
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(error, OperationalError):
+            _fail(command, "the database could not be reached or refused the import "
+                  f"({error.__class__.__name__}); nothing was imported")
+        log.debug("%s failed", command, exc_info=True)
+        _fail(command, f"the import stopped on an unexpected error "
+              f"({error.__class__.__name__}); nothing was imported")
+    if as_json:
+        click.echo(json.dumps({"run": result.run_id, "kind": kind, "counts": result.counts,
+                               "already_imported": result.already_imported,
+                               "rows": [row.as_dict() for row in result.rows],
+                               "errors": result.errors}, indent=2))
+    else:
+        click.echo(_summary(result))
+
+
+@click.command("import-271")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+def import_271(file: Path, as_json: bool) -> None:
+    """Apply an X12 271 eligibility response FILE to coverages and eligibility items."""
+    _run("271", file, as_json)
+
+
+@click.command("import-277")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+def import_277(file: Path, as_json: bool) -> None:
+    """Apply an X12 277 claim status response FILE to claims and their AR follow-ups."""
+    _run("277", file, as_json)
+
+
+commands = [import_271, import_277]

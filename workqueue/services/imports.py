@@ -1,0 +1,346 @@
+"""File imports of every kind: which X12 transaction a file is (ST01), the run's lifecycle
+(stored by SHA-256, queued as a job, run, failed), and the row-by-row driver the 271 and
+277 imports share.
+
+The 835 keeps its own importer (``services/remittances.py``: payments, batches, reversals);
+this module only dispatches to it. A 271 or 277 is applied one member or claim at a time,
+each in its own savepoint: a row that cannot be applied is an entry in the run's error
+report and the others go on. Importing the same file again changes nothing: each row knows
+whether it was applied before (see the kind's service) and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from workqueue.domain.errors import DomainError, NotFound, ValidationFailed
+from workqueue.models import AuditEvent, ImportRun, ImportRunStatus, Payer
+from workqueue.services import audit
+from workqueue.services.audit import Actor
+from workqueue.services.remittances import (
+    MAX_STORED_ERRORS,
+    _check_envelope,
+    _fail_run,
+    import_remittance,
+    store_upload,
+)
+from workqueue.x12.reader import X12Error, read_segments
+from workqueue.x12.remit835 import ParseIssue
+
+KINDS = {"835": "remittance", "271": "eligibility response", "277": "claim status response"}
+MAX_STORED_ROWS = 1000  # per run; the counts say how many there were in all
+
+Progress = Callable[[int], None]
+
+
+class UnsupportedFile(ValidationFailed):
+    """A readable X12 file of a transaction set the product does not import (e.g. an 837)."""
+
+
+def detect_kind(stream: BinaryIO) -> str:
+    """The transaction set of the file's first ST (``"835"``, ``"271"`` or ``"277"``); the
+    stream is put back where it was. Reads only up to that ST.
+
+    :raise UnsupportedFile: no ST, or one the product does not import.
+    :raise X12Error: the start of the file is not X12.
+    """
+    start = stream.tell()
+    try:
+        for segment in read_segments(stream):
+            if segment.id == "ST":
+                code = segment[1].strip()
+                if code in KINDS:
+                    return code
+                raise UnsupportedFile(
+                    f"This file is an X12 {code or '(blank)'} transaction; only 835 "
+                    "remittances, 271 eligibility responses and 277 claim status responses "
+                    "can be imported.", {"file": "unsupported transaction"})
+        raise UnsupportedFile("This X12 file holds no transaction set (no ST segment).",
+                              {"file": "no transaction"})
+    finally:
+        stream.seek(start)
+
+
+def start_import(session: Session, stream: BinaryIO, file_name: str, actor: Actor,
+                 now: datetime, directory: Path, kind: str | None = None) -> ImportRun:
+    """Store an uploaded X12 file and queue its import as a background job (after commit).
+
+    The kind (835, 271, 277) comes from the file's ST01 unless given. The job gets the
+    ``ImportRun`` id only; the file stays on disk under its digest.
+
+    :raise UnsupportedFile: not a kind the product imports.
+    """
+    from workqueue.jobs import defer
+    from workqueue.jobs.imports import run_import
+
+    try:
+        kind = kind or detect_kind(stream)
+    except X12Error as error:
+        raise UnsupportedFile(f"This is not a readable X12 file: {error}",
+                              {"file": "not x12"}) from None
+    digest, size, _path = store_upload(stream, directory)
+    run = ImportRun(kind=kind, file_name=(Path(file_name or "upload").name or "upload")[:200],
+                    sha256=digest, size_bytes=size, status=ImportRunStatus.QUEUED, progress=0,
+                    counts={}, payments=[], errors=[], actor_id=actor.user_id,
+                    channel=actor.channel, created_at=now)
+    session.add(run)
+    session.flush()
+    audit.record(session, actor, "upload", "import_run", run.id, now=now, context=kind)
+    defer(session, run_import, run.id)
+    return run
+
+
+def run_stored_import(session: Session, run_id: int, now: datetime, directory: Path,
+                      checkpoint: Callable[[], None] | None = None) -> ImportRun:
+    """Import the stored file of ``run_id`` (the job body), whatever its kind. Idempotent: a
+    finished run is left alone, and a restarted one skips what it already applied.
+
+    A file that cannot be read marks the run failed with the reason (no retry: it will not
+    get better); anything else propagates so the job is retried.
+    """
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"Import {run_id} does not exist.")
+    if run.status in (ImportRunStatus.DONE, ImportRunStatus.FAILED):
+        return run
+    run.status = ImportRunStatus.RUNNING
+    run.started_at = run.started_at or now
+    if checkpoint:
+        checkpoint()
+    actor = Actor(run.actor_id, None, "job")
+
+    def progress(percent: int) -> None:
+        run.progress = percent
+        if checkpoint:
+            checkpoint()
+
+    importer = _IMPORTERS.get(run.kind)
+    if importer is None:
+        _fail_run(run, f"Import kind {run.kind!r} is not supported.", now)
+        session.flush()
+        return run
+    path = directory / f"{run.sha256}.x12"
+    try:
+        with path.open("rb") as stream:
+            importer(session, stream, actor, now, progress=progress, run=run, collect=False)
+    except FileNotFoundError:
+        _fail_run(run, "The uploaded file is no longer on the server; upload it again.", now)
+    except X12Error as error:
+        _fail_run(run, f"Not a readable {run.kind} file: {error}", now)
+    session.flush()
+    return run
+
+
+def mark_run_failed(session: Session, run_id: int, error: str, now: datetime) -> None:
+    """Once every retry has failed: the page shows the run failed (no patient data)."""
+    run = session.get(ImportRun, run_id)
+    if run is None or run.status == ImportRunStatus.DONE:
+        return
+    done = "payments already posted stay posted" if run.kind == "835" else \
+        "what was already applied stays applied"
+    _fail_run(run, f"The import stopped ({error}); {done} and a new upload of the file "
+              "applies the rest.", now)
+
+
+def get_import_run(session: Session, run_id: int) -> ImportRun:
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"Import {run_id} does not exist.")
+    return run
+
+
+def recent_import_runs(session: Session, limit: int = 50) -> list[ImportRun]:
+    return list(session.scalars(select(ImportRun).options(selectinload(ImportRun.actor))
+                                .order_by(ImportRun.id.desc()).limit(limit)))
+
+
+def row_report(session: Session, run_id: int, actor: Actor, now: datetime) -> ImportRun:
+    """The run of a 271/277 import for its page (rows and errors are on the run). Audited:
+    the rows name member IDs and claim numbers from the file."""
+    run = get_import_run(session, run_id)
+    audit.record(session, actor, "view", "import_run", run.id, now=now)
+    return run
+
+
+# -- the row-by-row driver (271, 277) -----------------------------------------------------
+
+@dataclass
+class RowOutcome:
+    """What an import did with one member (271) or claim (277).
+
+    ``result``: ``applied``, ``already`` (applied before: nothing changed), ``stale`` (a
+    later answer is on file: nothing changed) or ``error`` (not applied; ``message`` says
+    why). ``key`` is the member ID or claim number from the file.
+    """
+
+    segment: int
+    key: str
+    result: str
+    message: str = ""
+    status: str = ""  # active / inactive / rejected (271); the STC category (277)
+    patient_id: int | None = None
+    record_id: int | None = None  # the coverage or claim
+    items: list[int] = field(default_factory=list)  # work items moved or noted
+    needs_action: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"segment": self.segment, "key": self.key, "result": self.result,
+                "status": self.status, "message": self.message, "record_id": self.record_id,
+                "items": self.items, "needs_action": self.needs_action}
+
+
+@dataclass
+class RowImportResult:
+    """Outcome of one 271/277 file: counts, one outcome per row, problems with positions."""
+
+    kind: str
+    sha256: str
+    run_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    rows: list[RowOutcome] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def already_imported(self) -> bool:
+        """Nothing applied, and something because it was applied before (rows that cannot be
+        applied stay errors however often the file comes)."""
+        results = {r.result for r in self.rows}
+        return "already" in results and "applied" not in results
+
+    def problem(self, segment: int, message: str) -> None:
+        self.counts["problems"] = self.counts.get("problems", 0) + 1
+        self.errors.append({"segment": segment, "message": message})
+
+
+ROW_COUNT_KEYS = ("rows", "applied", "already", "stale", "errors", "problems", "items_moved",
+                  "items_noted", "needs_action")
+
+
+def import_rows(session: Session, stream: BinaryIO, actor: Actor, now: datetime, *, kind: str,
+                events: Callable[[BinaryIO], Iterator[Any]],
+                apply: Callable[[Any], RowOutcome], count: Callable[[RowOutcome, dict], None],
+                progress: Progress | None = None, run: ImportRun | None = None,
+                collect: bool = True) -> RowImportResult:
+    """Apply every row ``events`` yields with ``apply`` (each in a savepoint); record the
+    outcome on ``run``. Flushes; the caller commits (``progress`` may commit: every applied
+    row is whole and applying it again changes nothing).
+
+    :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
+    """
+    digest, size = _check_envelope(stream)
+    if run is not None:
+        run.sha256, run.size_bytes = digest, size
+    result = RowImportResult(kind, digest, counts=dict.fromkeys(ROW_COUNT_KEYS, 0))
+    last_percent = 0
+    for event in events(stream):
+        if isinstance(event, ParseIssue):
+            result.problem(event.segment, event.message)
+            continue
+        try:
+            with session.begin_nested():
+                outcome = apply(event)
+        except (SQLAlchemyError, DomainError, ArithmeticError) as error:
+            message = getattr(error, "message", None) or error.__class__.__name__
+            outcome = RowOutcome(event.segment, _row_key(event), "error",
+                                 f"not applied ({message})")
+        result.counts["rows"] += 1
+        result.counts[outcome.result] = result.counts.get(outcome.result, 0) + 1
+        if outcome.needs_action and outcome.result == "applied":
+            result.counts["needs_action"] += 1
+        count(outcome, result.counts)
+        if outcome.result == "error":
+            result.problem(outcome.segment, outcome.message)
+        if collect or len(result.rows) < MAX_STORED_ROWS:
+            result.rows.append(outcome)
+        if progress is not None and size:
+            percent = min(99, int(100 * _position(stream) / size))
+            if percent > last_percent:
+                last_percent = percent
+                progress(percent)
+    if run is not None:
+        result.run_id = run.id
+        _record_run(run, result, now)
+    session.flush()
+    if progress is not None:
+        progress(100)
+    return result
+
+
+def match_payer(session: Session, identifier: str, name: str,
+                cache: dict[tuple[str, str], Payer | None]) -> Payer | None:
+    """The payer an X12 file names: by its EDI identifier (NM109), else by name."""
+    key = (identifier.strip(), name.strip().upper())
+    if key not in cache:
+        payer = None
+        if key[0]:
+            payer = session.scalar(select(Payer).where(Payer.edi_payer_id == key[0])
+                                   .order_by(Payer.id).limit(1))
+        if payer is None and key[1]:
+            payer = next((p for p in session.scalars(select(Payer).order_by(Payer.id))
+                          if p.name.strip().upper() == key[1]), None)
+        cache[key] = payer
+    return cache[key]
+
+
+def applied_before(session: Session, object_type: str, object_id: int,
+                   patient_id: int | None, context: str) -> AuditEvent | None:
+    """The audit event an earlier import wrote when it applied this very answer (its
+    ``context`` names the answer), or None. The audit row commits with the change it
+    records, so it is a faithful "done" mark that needs no column of its own."""
+    return session.scalar(select(AuditEvent).where(
+        AuditEvent.patient_id == patient_id, AuditEvent.object_type == object_type,
+        AuditEvent.object_id == str(object_id), AuditEvent.action == "import",
+        AuditEvent.context == context[:200]).order_by(AuditEvent.id).limit(1))
+
+
+def _row_key(event: Any) -> str:
+    return getattr(event, "member_id", "") or getattr(event, "patient_account", "") or ""
+
+
+def _position(stream: BinaryIO) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _record_run(run: ImportRun, result: RowImportResult, now: datetime) -> None:
+    run.counts = dict(result.counts)
+    run.payments = [row.as_dict() for row in result.rows[:MAX_STORED_ROWS]]
+    run.errors = result.errors[:MAX_STORED_ERRORS]
+    run.status = ImportRunStatus.DONE
+    run.progress = 100
+    run.finished_at = now
+    if result.already_imported:
+        run.message = "Already imported: everything in this file that could be applied " \
+            "was applied before; nothing changed."
+
+
+def _import_271(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
+                **options: Any) -> RowImportResult:
+    from workqueue.services.eligibility_responses import import_eligibility
+
+    return import_eligibility(session, stream, actor, now, **options)
+
+
+def _import_277(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
+                **options: Any) -> RowImportResult:
+    from workqueue.services.claim_statuses import import_claim_statuses
+
+    return import_claim_statuses(session, stream, actor, now, **options)
+
+
+_IMPORTERS: dict[str, Callable[..., Any]] = {
+    "835": import_remittance,
+    "271": _import_271,
+    "277": _import_277,
+}
+
