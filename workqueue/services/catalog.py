@@ -132,14 +132,22 @@ def save_drug_entry(
 ) -> DrugCatalogEntry:
     """Add a catalog entry (``entry_id`` None) or change one, and audit it.
 
-    Codes already coded keep their stored ``has_coding_errors`` until they are coded again.
+    When the change can alter how visits code (anything but the description), the open visits
+    using the old and the new code are re-coded by a background job once the caller commits
+    (``services.recoding``), so their stored ``has_coding_errors`` stays true. The first entry
+    added to an empty table replaces the seed file, so then every open visit is re-coded.
 
     :raise ValidationFailed: bad code shape, duplicate code, non-positive unit size, unknown
         unit or family; ``details`` maps each field name to its message.
     :raise NotFound: no entry with ``entry_id``.
     """
+    from workqueue.services.recoding import request_recode
+
     hcpcs = _validate(session, data, entry_id)
     entry = get_drug_entry(session, entry_id) if entry_id is not None else DrugCatalogEntry()
+    before = _coding_fields(entry) if entry_id is not None else None
+    was_empty = entry_id is None and not session.scalar(
+        select(exists().select_from(DrugCatalogEntry)))
     entry.hcpcs = hcpcs
     entry.description = data.description.strip()[:200]
     entry.unit_size = data.unit_size
@@ -152,6 +160,17 @@ def save_drug_entry(
     if entry_id is None:
         session.add(entry)
     session.flush()
-    audit.record(session, actor, "create" if entry_id is None else "update",
-                 "drug_catalog_entry", entry.id, now=now, context=hcpcs)
+    event = audit.record(session, actor, "create" if entry_id is None else "update",
+                         "drug_catalog_entry", entry.id, now=now, context=hcpcs)
+    if before is None or before != _coding_fields(entry):
+        codes: list[str | None] = [None] if was_empty else [before[0] if before else hcpcs,
+                                                           hcpcs]
+        session.flush()  # the event's id names the job
+        request_recode(session, codes, event.id, now)
     return entry
+
+
+def _coding_fields(entry: DrugCatalogEntry) -> tuple:
+    """What the coding check reads from an entry (the description is for people only)."""
+    return (entry.hcpcs, Decimal(entry.unit_size), entry.unit, str(entry.family),
+            entry.is_single_dose, entry.is_hormonal, entry.is_active)

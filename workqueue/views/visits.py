@@ -26,6 +26,7 @@ from workqueue.services.catalog import (
     save_drug_entry,
 )
 from workqueue.services.coding import coding_panel
+from workqueue.services.recoding import is_working, recent_recodes
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -72,8 +73,20 @@ def complete(visit_id: int):
 @requires(Permission.VIEW_WORK)
 def catalog():
     can_edit = has_permission(current_user.role, Permission.ADMINISTER)
-    return render_template("visits/catalog.html", entries=list_drug_entries(get_session()),
-                           can_edit=can_edit)
+    db = get_session()
+    recodes = recent_recodes(db)
+    return render_template("visits/catalog.html", entries=list_drug_entries(db),
+                           can_edit=can_edit, recodes=recodes,
+                           working=any(is_working(run) for run in recodes))
+
+
+@bp.route("/catalog/recodes")
+@requires(Permission.VIEW_WORK)
+def recode_progress():
+    """The polled partial: codes and counts of re-coding runs (no patient data, no audit)."""
+    recodes = recent_recodes(get_session())
+    return render_template("visits/_recodes.html", recodes=recodes,
+                           working=any(is_working(run) for run in recodes))
 
 
 @bp.route("/catalog/new", methods=["GET", "POST"])
