@@ -107,7 +107,9 @@ def _pending_user(now) -> tuple[User, str]:
     pending = session.get(_PENDING)
     if not pending:
         abort(redirect(url_for("auth.login")))
-    user = get_session().get(User, pending["uid"])
+    # Locked for the rest of a POST: two requests racing with one code cannot both pass the
+    # replay check on PostgreSQL (SQLite transactions are already serialized, see db.py).
+    user = get_session().get(User, pending["uid"], with_for_update=request.method == "POST")
     if now.timestamp() - float(pending["at"]) > PENDING_SECONDS:
         session.pop(_PENDING, None)
         flash("The sign-in took longer than 5 minutes. Please sign in again.", "info")
