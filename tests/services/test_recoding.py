@@ -34,7 +34,11 @@ from workqueue.queries import WorklistFilter, worklist
 from workqueue.services.audit import Actor
 from workqueue.services.catalog import DrugEntryData, save_drug_entry, seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
-from workqueue.services.recoding import recode_open_visits, require_known_code
+from workqueue.services.recoding import (
+    mark_recode_failed,
+    recode_open_visits,
+    require_known_code,
+)
 
 DAY = date(2026, 11, 30)
 
@@ -207,3 +211,17 @@ def test_only_known_codes_can_be_recoded(session, scene) -> None:
         require_known_code(session, "J0001")
     with pytest.raises(ValidationFailed):
         require_known_code(session, "96413")
+
+
+def test_a_recode_whose_retries_failed_shows_on_the_catalog_page(session, client, auth,
+                                                                 scene) -> None:
+    _edit(session, scene.admin_actor, unit_size=Decimal("5"))
+    page = client.get("/visits/catalog")  # not signed in yet: just to be sure it is protected
+    assert page.status_code in (302, 401, 403)
+    auth.login(make_user(session, "supervisor").username)
+    assert "Re-coding 1 open visits that use J1745: waiting for a worker" in client.get(
+        "/visits/catalog").get_data(as_text=True)
+    mark_recode_failed(session, "J1745", "OperationalError", NOW)
+    html = client.get("/visits/catalog/recodes").get_data(as_text=True)
+    assert "failed (OperationalError)" in html and "recode-visits --code J1745" in html
+    assert "hx-get" not in html  # nothing left to poll for
