@@ -11,6 +11,7 @@ whether it was applied before (see the kind's service) and says so.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,17 +26,11 @@ from workqueue.domain.errors import DomainError, NotFound, ValidationFailed
 from workqueue.models import AuditEvent, ImportRun, ImportRunStatus, Payer
 from workqueue.services import audit
 from workqueue.services.audit import Actor
-from workqueue.services.remittances import (
-    MAX_STORED_ERRORS,
-    _check_envelope,
-    _fail_run,
-    import_remittance,
-    store_upload,
-)
 from workqueue.x12.reader import X12Error, read_segments
 from workqueue.x12.remit835 import ParseIssue
 
 KINDS = {"835": "remittance", "271": "eligibility response", "277": "claim status response"}
+MAX_STORED_ERRORS = 1000  # per run; the count says how many there were in all
 MAX_STORED_ROWS = 1000  # per run; the counts say how many there were in all
 
 Progress = Callable[[int], None]
@@ -67,6 +62,53 @@ def detect_kind(stream: BinaryIO) -> str:
                               {"file": "no transaction"})
     finally:
         stream.seek(start)
+
+
+def store_upload(stream: BinaryIO, directory: Path) -> tuple[str, int, Path]:
+    """Save an uploaded file under ``directory`` by its SHA-256; ``(sha256, size, path)``.
+
+    The same file uploaded twice is stored once. The name never carries the upload's name
+    (which may hold a patient's name); only the digest.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    partial = directory / f".upload-{id(stream)}.part"
+    with partial.open("wb") as out:
+        for chunk in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    path = directory / f"{digest.hexdigest()}.x12"
+    partial.replace(path)
+    return digest.hexdigest(), size, path
+
+
+def check_envelope(stream: BinaryIO) -> tuple[str, int]:
+    """First pass over a seekable stream: the whole envelope is sound (else `X12Error`), so
+    that a file broken at its end changes nothing; returns its SHA-256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal size
+        while chunk := stream.read(1 << 16):
+            data = chunk.encode("latin-1", "replace") if isinstance(chunk, str) else chunk
+            digest.update(data)
+            size += len(data)
+            yield chunk
+
+    start = stream.tell()
+    for _segment in read_segments(chunks()):
+        pass
+    stream.seek(start)
+    return digest.hexdigest(), size
+
+
+def fail_run(run: ImportRun, message: str, now: datetime) -> None:
+    run.status = ImportRunStatus.FAILED
+    run.message = message[:300]
+    run.finished_at = now
 
 
 def start_import(session: Session, stream: BinaryIO, file_name: str, actor: Actor,
@@ -124,7 +166,7 @@ def run_stored_import(session: Session, run_id: int, now: datetime, directory: P
 
     importer = _IMPORTERS.get(run.kind)
     if importer is None:
-        _fail_run(run, f"Import kind {run.kind!r} is not supported.", now)
+        fail_run(run, f"Import kind {run.kind!r} is not supported.", now)
         session.flush()
         return run
     path = directory / f"{run.sha256}.x12"
@@ -132,9 +174,9 @@ def run_stored_import(session: Session, run_id: int, now: datetime, directory: P
         with path.open("rb") as stream:
             importer(session, stream, actor, now, progress=progress, run=run, collect=False)
     except FileNotFoundError:
-        _fail_run(run, "The uploaded file is no longer on the server; upload it again.", now)
+        fail_run(run, "The uploaded file is no longer on the server; upload it again.", now)
     except X12Error as error:
-        _fail_run(run, f"Not a readable {run.kind} file: {error}", now)
+        fail_run(run, f"Not a readable {run.kind} file: {error}", now)
     session.flush()
     return run
 
@@ -144,10 +186,10 @@ def mark_run_failed(session: Session, run_id: int, error: str, now: datetime) ->
     run = session.get(ImportRun, run_id)
     if run is None or run.status == ImportRunStatus.DONE:
         return
-    done = "payments already posted stay posted" if run.kind == "835" else \
-        "what was already applied stays applied"
-    _fail_run(run, f"The import stopped ({error}); {done} and a new upload of the file "
-              "applies the rest.", now)
+    done = "payments already posted stay posted and a new upload of the file posts the rest" \
+        if run.kind == "835" else \
+        "what was already applied stays applied and a new upload of the file applies the rest"
+    fail_run(run, f"The import stopped ({error}); {done}.", now)
 
 
 def get_import_run(session: Session, run_id: int) -> ImportRun:
@@ -235,7 +277,7 @@ def import_rows(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
 
     :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
     """
-    digest, size = _check_envelope(stream)
+    digest, size = check_envelope(stream)
     if run is not None:
         run.sha256, run.size_bytes = digest, size
     result = RowImportResult(kind, digest, counts=dict.fromkeys(ROW_COUNT_KEYS, 0))
@@ -324,6 +366,13 @@ def _record_run(run: ImportRun, result: RowImportResult, now: datetime) -> None:
             "was applied before; nothing changed."
 
 
+def _import_835(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
+                **options: Any) -> Any:
+    from workqueue.services.remittances import import_remittance
+
+    return import_remittance(session, stream, actor, now, **options)
+
+
 def _import_271(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
                 **options: Any) -> RowImportResult:
     from workqueue.services.eligibility_responses import import_eligibility
@@ -339,7 +388,7 @@ def _import_277(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
 
 
 _IMPORTERS: dict[str, Callable[..., Any]] = {
-    "835": import_remittance,
+    "835": _import_835,
     "271": _import_271,
     "277": _import_277,
 }

@@ -26,12 +26,10 @@ What an import does, claim by claim (the file is streamed; memory stays flat):
   on. Unknown CARC/RARC codes are kept in the catalog as flagged rows.
 """
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import String, cast, insert, select
@@ -40,7 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from workqueue.domain.denial_rules import is_denial_adjustment
-from workqueue.domain.errors import DomainError, NotFound
+from workqueue.domain.errors import DomainError
 from workqueue.domain.reason_codes import ReasonCatalog
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
 from workqueue.models import (
@@ -64,6 +62,11 @@ from workqueue.models import (
 from workqueue.services import audit
 from workqueue.services.assignment import Routing, load_routing
 from workqueue.services.audit import Actor
+from workqueue.services.imports import (
+    MAX_STORED_ERRORS,
+    check_envelope,
+    get_import_run,
+)
 from workqueue.services.reason_codes import load_catalog, record_unknown_codes
 from workqueue.services.work_items import (
     NewWorkItem,
@@ -72,11 +75,9 @@ from workqueue.services.work_items import (
     transition_work_item,
 )
 from workqueue.x12 import remit835 as x12
-from workqueue.x12.reader import X12Error, read_segments
 
 ZERO = Decimal("0")
 R = RemittanceClaimResult
-MAX_STORED_ERRORS = 1000  # per run; the count says how many there were in all
 _POSTED_COLUMNS = ("paid_amount", "adjustment_amount", "patient_responsibility", "balance",
                    "status", "payer_claim_number")
 BATCH_CLAIMS = 500  # claims posted together (one savepoint, a few statements per step)
@@ -155,7 +156,7 @@ def import_remittance(session: Session, stream: BinaryIO, actor: Actor, now: dat
 
     :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
     """
-    digest, size = _check_envelope(stream)
+    digest, size = check_envelope(stream)
     if run is not None:
         run.sha256, run.size_bytes = digest, size
     catalog = load_catalog(session)
@@ -175,92 +176,6 @@ def import_remittance(session: Session, stream: BinaryIO, actor: Actor, now: dat
     return result
 
 
-def store_upload(stream: BinaryIO, directory: Path) -> tuple[str, int, Path]:
-    """Save an uploaded file under ``directory`` by its SHA-256; ``(sha256, size, path)``.
-
-    The same file uploaded twice is stored once. The name never carries the upload's name
-    (which may hold a patient's name); only the digest.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    partial = directory / f".upload-{id(stream)}.part"
-    with partial.open("wb") as out:
-        for chunk in iter(lambda: stream.read(1 << 16), b""):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    path = directory / f"{digest.hexdigest()}.x12"
-    partial.replace(path)
-    return digest.hexdigest(), size, path
-
-
-def start_import(session: Session, stream: BinaryIO, file_name: str, actor: Actor,
-                 now: datetime, directory: Path) -> ImportRun:
-    """Store an uploaded 835 and queue its import as a background job (after commit).
-
-    The job gets the ``ImportRun`` id only; the file stays on disk under its digest.
-    """
-    from workqueue.jobs import defer
-    from workqueue.jobs.imports import run_import
-
-    digest, size, _path = store_upload(stream, directory)
-    run = ImportRun(kind="835", file_name=_clip(Path(file_name or "upload").name, 200),
-                    sha256=digest, size_bytes=size, status=ImportRunStatus.QUEUED, progress=0,
-                    counts={}, payments=[], errors=[], actor_id=actor.user_id,
-                    channel=actor.channel, created_at=now)
-    session.add(run)
-    session.flush()
-    audit.record(session, actor, "upload", "import_run", run.id, now=now, context="835")
-    defer(session, run_import, run.id)
-    return run
-
-
-def run_stored_import(session: Session, run_id: int, now: datetime, directory: Path,
-                      checkpoint: Callable[[], None] | None = None) -> ImportRun:
-    """Import the stored file of ``run_id`` (the job body). Idempotent: a finished run is
-    left alone, and a restarted one skips the payments it already posted.
-
-    A file that cannot be read marks the run failed with the reason (no retry: it will not
-    get better); anything else propagates so the job is retried.
-    """
-    run = session.get(ImportRun, run_id)
-    if run is None:
-        raise NotFound(f"Import {run_id} does not exist.")
-    if run.status in (ImportRunStatus.DONE, ImportRunStatus.FAILED):
-        return run
-    run.status = ImportRunStatus.RUNNING
-    run.started_at = run.started_at or now
-    if checkpoint:
-        checkpoint()
-    actor = Actor(run.actor_id, None, "job")
-
-    def progress(percent: int) -> None:
-        run.progress = percent
-        if checkpoint:
-            checkpoint()
-
-    path = directory / f"{run.sha256}.x12"
-    try:
-        with path.open("rb") as stream:
-            import_remittance(session, stream, actor, now, progress=progress, run=run,
-                              collect=False)
-    except FileNotFoundError:
-        _fail_run(run, "The uploaded file is no longer on the server; upload it again.", now)
-    except X12Error as error:
-        _fail_run(run, f"Not a readable 835 file: {error}", now)
-    session.flush()
-    return run
-
-
-def mark_run_failed(session: Session, run_id: int, error: str, now: datetime) -> None:
-    """Once every retry has failed: the page shows the run failed (no patient data)."""
-    run = session.get(ImportRun, run_id)
-    if run is not None and run.status != ImportRunStatus.DONE:
-        _fail_run(run, f"The import stopped ({error}); payments already posted stay posted "
-                  "and a new upload of the file posts the rest.", now)
-
-
 # -- the page's report -----------------------------------------------------------------------
 
 @dataclass
@@ -274,13 +189,6 @@ class ImportReport:
     posted: list[RemittanceClaim]
     posted_total: int
     unknown_codes: list[str]
-
-
-def get_import_run(session: Session, run_id: int) -> ImportRun:
-    run = session.get(ImportRun, run_id)
-    if run is None:
-        raise NotFound(f"Import {run_id} does not exist.")
-    return run
 
 
 def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
@@ -316,11 +224,6 @@ def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
         reversals=claims(RemittanceClaim.result == R.REVERSAL),
         claim_errors=claims(RemittanceClaim.result == R.ERROR),
         posted=posted, posted_total=int(run.counts.get("posted", 0)), unknown_codes=codes)
-
-
-def recent_import_runs(session: Session, limit: int = 50) -> list[ImportRun]:
-    return list(session.scalars(select(ImportRun).options(selectinload(ImportRun.actor))
-                                .order_by(ImportRun.id.desc()).limit(limit)))
 
 
 # -- the importer ----------------------------------------------------------------------------
@@ -915,26 +818,6 @@ class _Importer:
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _check_envelope(stream: BinaryIO) -> tuple[str, int]:
-    """First pass: the whole envelope is sound (else `X12Error`); SHA-256 and size."""
-    digest = hashlib.sha256()
-    size = 0
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal size
-        while chunk := stream.read(1 << 16):
-            data = chunk.encode("latin-1", "replace") if isinstance(chunk, str) else chunk
-            digest.update(data)
-            size += len(data)
-            yield chunk
-
-    start = stream.tell()
-    for _segment in read_segments(chunks()):
-        pass
-    stream.seek(start)
-    return digest.hexdigest(), size
-
-
 def _position(stream: BinaryIO) -> int:
     try:
         return stream.tell()
@@ -1035,12 +918,6 @@ def _clip(value: str | None, length: int) -> str:
 
 def _join(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
-
-
-def _fail_run(run: ImportRun, message: str, now: datetime) -> None:
-    run.status = ImportRunStatus.FAILED
-    run.message = message[:300]
-    run.finished_at = now
 
 
 def _record_run(run: ImportRun, result: ImportResult, now: datetime) -> None:
