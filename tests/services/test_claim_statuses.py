@@ -119,3 +119,18 @@ def test_a_claim_without_an_ar_item_still_gets_its_status(session):
     assert "no open AR follow-up item" in result.rows[0].message
     assert session.scalar(select(Claim.last_status_code).where(
         Claim.claim_number == "PCN-LONE")) == "F1"
+
+
+def test_a_synthetic_277_records_each_claims_status(session):
+    from workqueue.x12.synthetic import SyntheticClaim, build_277
+
+    payer = make_payer(session)
+    numbers = [f"PCN-SYN{index}" for index in range(6)]
+    for number in numbers:
+        make_claim(session, payer=payer, claim_number=number)
+    result = _import(session, build_277(claims=[SyntheticClaim(n) for n in numbers]))
+    assert result.errors == [] and result.counts["applied"] == 6
+    codes = session.scalars(select(Claim.last_status_code).where(
+        Claim.claim_number.in_(numbers)).order_by(Claim.claim_number)).all()
+    assert codes == ["A2", "P1", "A7", "F1", "F2", "P3"]
+    assert result.counts["needs_action"] == 3  # A7, F2, P3

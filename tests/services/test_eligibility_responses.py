@@ -144,3 +144,26 @@ def test_the_coverage_is_updated_even_without_an_open_item(session):
     result = _import(session, file_271(member_271(3, "MEM009", ["EB*1**30"])))
     assert result.rows[0].items == [] and result.counts["applied"] == 1
     assert session.get(Coverage, coverage.id).eligibility_status == "active"
+
+
+def test_a_synthetic_271_updates_each_members_coverage(session):
+    from workqueue.x12.synthetic import SyntheticMember, build_271
+
+    payer = make_payer(session, name="BLUE HERON MUTUAL", edi_payer_id="BHM552")
+    members, coverages = [], []
+    for index in range(6):
+        patient = make_patient(session)
+        coverages.append(make_coverage(session, patient=patient, payer=payer,
+                                       member_id=f"ZZSYN{index}"))
+        members.append(SyntheticMember(f"ZZSYN{index}", patient.last_name, patient.first_name,
+                                       patient.birth_date))
+    text = build_271(members=members, count=6, payer=("BLUE HERON MUTUAL", "BHM552"))
+    result = _import(session, text)
+    assert result.errors == [] and result.counts["applied"] == 6
+    assert (result.counts["active"], result.counts["inactive"], result.counts["rejected"]) == (
+        2, 2, 2)
+    statuses = [session.get(Coverage, c.id).eligibility_status for c in coverages]
+    assert statuses == ["active", "inactive", "needs_info"] * 2
+    active = session.get(Coverage, coverages[0].id)
+    assert active.coinsurance_pct == 20 and active.copay == Decimal("35.00")
+    assert active.is_pa_required is True and active.oop_remaining is not None

@@ -82,3 +82,10 @@ def test_the_synthetic_277_reads_back_with_every_scenario():
     assert parsed.errors == []
     assert [c.status.category for c in parsed.results] == ["A2", "P1", "A7", "F1", "F2", "P3"]
     assert parsed.results[0].patient_account == "PCN-S1"
+
+
+def test_a_bad_adjudication_date_is_reported_and_the_status_kept():
+    parsed = _parse(file_277(claim_277(4, "PCN-4", "STC*F1:65:PR*20261120**100*80*2026X120")))
+    (claim,) = parsed.results
+    assert claim.status.category == "F1" and claim.status.adjudicated_on is None
+    assert "STC06 '2026X120' is not a CCYYMMDD date; date left empty" in parsed.errors[0].message

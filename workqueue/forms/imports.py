@@ -56,7 +56,8 @@ def _supported_kind(form, field) -> None:
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField("X12 file: 835 remittance, 271 eligibility or 277 claim status",
+    file = FileField("835 remittance file, 271 eligibility response or 277 claim status "
+                     "response",
                      validators=[FileRequired(message="Choose an 835 file, or a 271 or 277 "
                                               "file, to upload."),
                                  _size_limit, _looks_like_x12, _supported_kind])

@@ -242,8 +242,15 @@ class _Interpreter:
                 yield ParseIssue(segment.position, f"{_who(claim)}: {problem}; date left "
                                  "empty", claim.patient_account or None)
         charge, paid = amount(segment, 4), amount(segment, 5)
-        adjudicated = _optional_date(segment, 6)
-        check_date = _optional_date(segment, 8)
+        dates = {}
+        for index in (6, 8):
+            try:
+                dates[index] = date_element(segment, index) if segment[index] else None
+            except Malformed as problem:
+                dates[index] = None
+                yield ParseIssue(segment.position, f"{_who(claim)}: {problem}; date left "
+                                 "empty", claim.patient_account or None)
+        adjudicated, check_date = dates[6], dates[8]
         for index in (1, 10, 11):
             parts = segment.components(index)
             if index != 1 and not parts:
@@ -307,10 +314,6 @@ class _Interpreter:
         "DTP": _dtp,
         "SVC": _svc,
     }
-
-
-def _optional_date(segment: Segment, index: int) -> date | None:
-    return date_element(segment, index) if segment[index] else None
 
 
 def _who(claim: ClaimStatusResult) -> str:
