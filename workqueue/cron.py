@@ -19,6 +19,8 @@ PERIODIC_JOBS: list[dict] = [
      "queue": "default", "interval": 900},
     {"name": "reauthorizations", "func": "workqueue.jobs.reminders.open_reauthorizations",
      "queue": "default", "interval": 3600},
+    {"name": "audit-seal", "func": "workqueue.jobs.audit_seals.seal_audit_events",
+     "queue": "default", "interval": 300},
     {"name": "daily-digest", "func": "workqueue.jobs.reminders.send_daily_digests",
      "queue": "notifications", "cron": "0 7 * * *"},
 ]

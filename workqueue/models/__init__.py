@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per area; import from here."""
 
+from workqueue.models.audit_seals import AuditEventImmutable, AuditSeal
 from workqueue.models.base import Base, utcnow
 from workqueue.models.catalog import DrugCatalogEntry
 from workqueue.models.claims import (
@@ -61,6 +62,8 @@ __all__ = [
     "Administration",
     "AssignmentStrategy",
     "AuditEvent",
+    "AuditEventImmutable",
+    "AuditSeal",
     "AuthLedgerEntry",
     "Authorization",
     "AuthorizationStatus",

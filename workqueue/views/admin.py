@@ -22,7 +22,7 @@ from workqueue.forms.admin import (
 from workqueue.models import DenialCategory, Payer, Queue, SkillKind, User
 from workqueue.security import current_actor, requires, utcnow
 from workqueue.services import admin as admin_service
-from workqueue.services import audit
+from workqueue.services import audit, audit_seals
 from workqueue.services import queues as queue_service
 from workqueue.services import users as users_service
 from workqueue.views.reports import csv_response
@@ -301,10 +301,24 @@ def audit_log():
     # Reading the audit trail is itself audited (who looked at whose access history).
     audit.record(db, current_actor(), "view", "audit_log", None, now=utcnow(),
                  patient_id=wanted.patient_id, context=request.query_string.decode()[:200])
+    seals = audit_seals.seal_status(db)
     commit(db)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, page=page, args=args), (
-        422 if form.errors else 200)
+    return render_template("admin/audit.html", form=form, page=page, args=args, seals=seals,
+                           button=EmptyForm()), (422 if form.errors else 200)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@requires(Permission.VIEW_AUDIT)
+def audit_verify():
+    # A job, not the request: verification re-reads every sealed event (millions of rows).
+    if EmptyForm().validate_on_submit():
+        db = get_session()
+        audit_seals.request_verification(db, current_actor(), utcnow())
+        commit(db)
+        flash("Verification of the audit chain started; its result shows here when done.",
+              "success")
+    return redirect(url_for("admin.audit_log"))
 
 
 @bp.route("/audit.csv")
