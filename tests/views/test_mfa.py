@@ -304,3 +304,17 @@ def test_api_tokens_of_an_enrolled_user_still_work(session, client, enrolled):
     session.flush()
     response = client.get("/api/v1/work-items", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
+
+
+def test_mfa_audit_events_hold_identifiers_only(session, client, auth, enrolled):
+    user, secret, codes = enrolled
+    code = pyotp.TOTP(secret).now()
+    auth.login(user.username)
+    _post(client, "/auth/login/code", {"code": "123456"})
+    _post(client, "/auth/login/code", {"code": code})
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action.like("mfa%"))).all()
+    assert {e.action for e in events} == {"mfa_code_refused", "mfa_code_ok"}
+    for event in events:
+        text = f"{event.object_id} {event.context} {event.user_agent}"
+        assert code not in text and "123456" not in text and secret not in text
+        assert event.object_type == "user" and event.object_id == str(user.id)
