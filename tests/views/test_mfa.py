@@ -188,6 +188,7 @@ def _enrol_from_account_page(client) -> tuple[str, list[str], object]:
 def test_enrolment_from_the_account_page(session, client, auth):
     user = make_user(session, "denial_specialist")
     auth.login(user.username)
+    assert 'href="/auth/account"' in client.get("/").get_data(as_text=True)  # the name links it
     account = client.get("/auth/account").get_data(as_text=True)
     assert "Set up two-factor authentication" in account
     secret, codes, (page, done) = _enrol_from_account_page(client)
