@@ -20,22 +20,21 @@ Error policy, from the point of view of someone updating a coverage:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import BinaryIO, TextIO
 
-from workqueue.x12.elements import (
-    Malformed,
-    amount,
-    created_at,
-    date_element,
-    date_period,
-    percent,
+from workqueue.x12.elements import Malformed, amount, date_element, date_period, percent
+from workqueue.x12.reader import Segment
+from workqueue.x12.transactions import (
+    ParseIssue,
+    ResponseFile,
+    ResponseInterpreter,
+    Source,
+    iter_responses,
+    read_responses,
 )
-from workqueue.x12.reader import Segment, read_segments
-from workqueue.x12.remit835 import ParseIssue
 
 # EB01 benefit information codes (DOMAIN.md §8.1).
 ACTIVE_CODES = frozenset({"1", "2", "3", "4", "5"})
@@ -178,138 +177,59 @@ class EligibilityResult:
 
 
 @dataclass(slots=True)
-class EligibilityFile:
+class EligibilityFile(ResponseFile[EligibilityResult]):
     """A whole 271 file read: members in file order, and problems with their positions."""
-
-    transactions: int = 0
-    results: list[EligibilityResult] = field(default_factory=list)
-    errors: list[ParseIssue] = field(default_factory=list)
 
 
 Event = EligibilityResult | ParseIssue
 
 
-def parse_eligibility(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str]
-                      ) -> EligibilityFile:
-    """Read a whole 271 file into memory.
+def parse_eligibility(stream: Source) -> EligibilityFile:
+    """Read a whole 271 file into memory: every member the payer answered for, and the
+    problems found on the way.
 
     :raise X12Error: when the file cannot be read as X12 at all.
     """
-    out = EligibilityFile()
-    interpreter = _Interpreter()
-    for segment in read_segments(stream):
-        for event in interpreter.feed(segment):
-            if isinstance(event, EligibilityResult):
-                out.results.append(event)
-            else:
-                out.errors.append(event)
-    out.transactions = interpreter.transactions
-    return out
+    return read_responses(stream, _Interpreter(), EligibilityFile())
 
 
-def iter_eligibility(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str]
-                     ) -> Iterator[Event]:
-    """Stream the members and problems of a 271 file in file order.
+def iter_eligibility(stream: Source) -> Iterator[Event]:
+    """Stream the members and problems of a 271 file in file order, one member in memory
+    at a time.
 
     :raise X12Error: when the file cannot be read as X12 at all.
     """
-    interpreter = _Interpreter()
-    for segment in read_segments(stream):
-        yield from interpreter.feed(segment)
+    return iter_responses(stream, _Interpreter())
 
 
-_LEVELS = {"20": "payer", "21": "provider", "22": "subscriber", "23": "dependent"}
+class _Interpreter(ResponseInterpreter[EligibilityResult]):
+    """State machine over one file's segments; ``row`` is the open subscriber or dependent."""
 
+    kind = "271"
+    levels = {"20": "payer", "21": "provider", "22": "subscriber", "23": "dependent"}
+    skipped = _SKIPPED
+    not_applied = "member not applied"
 
-class _Interpreter:
-    """State machine over one file's segments."""
-
-    def __init__(self) -> None:
-        self.transactions = 0
-        self.in_transaction = False
-        self.skipping = False
-        self.control = ""
-        self.responded_at: datetime | None = None
-        self.level = ""
-        self.payer_name = self.payer_id = ""
+    def _reset(self) -> None:
         self.payer_rejections: list[Rejection] = []
         self.subscriber_member_id = ""
-        self.member: EligibilityResult | None = None
-        self.broken = False
         self.has_children = False
         self.benefit: Benefit | None = None
 
-    def feed(self, segment: Segment) -> Iterator[Event]:
-        segment_id = segment.id
-        if segment_id == "ST":
-            yield from self._start(segment)
-            return
-        if not self.in_transaction:
-            return  # envelope segments: the reader checked them
-        if segment_id == "SE":
-            yield from self._close_member()
-            self.in_transaction = False
-            self.transactions += 1
-            return
-        if self.skipping:
-            return
-        handler = self._handlers.get(segment_id)
-        try:
-            if handler is not None:
-                yield from handler(self, segment)
-            elif segment_id not in _SKIPPED:
-                yield ParseIssue(segment.position, f"unexpected {segment_id} segment; ignored")
-        except Malformed as problem:
-            yield from self._malformed(segment, str(problem))
+    def _who(self, member: EligibilityResult) -> str:
+        kind = "dependent" if member.is_dependent else "subscriber"
+        return f"{kind} at segment {member.segment}" + (
+            f" (member {member.member_id})" if member.member_id else "")
 
-    def _malformed(self, segment: Segment, message: str) -> Iterator[Event]:
-        member = self.member
-        if member is not None:
-            if not self.broken:
-                self.broken = True
-                yield ParseIssue(segment.position, f"{_who(member)}: {message}; member not "
-                                 "applied", member.member_id or None)
-            return
-        yield ParseIssue(segment.position, f"{message}; segment ignored")
+    def _key(self, member: EligibilityResult) -> str:
+        return member.member_id
 
-    # -- transaction and hierarchy -----------------------------------------------------
+    # -- hierarchy -------------------------------------------------------------------------
 
-    def _start(self, segment: Segment) -> Iterator[Event]:
-        self.in_transaction = True
-        self.control = segment[2]
-        self.responded_at = None
-        self.level = ""
-        self.payer_name = self.payer_id = ""
-        self.payer_rejections = []
-        self.subscriber_member_id = ""
-        self.member = self.benefit = None
-        self.broken = False
-        self.skipping = segment[1] != "271"
-        if self.skipping:
-            yield ParseIssue(segment.position, f"transaction {segment[2]!r} is a "
-                             f"{segment[1]!r}, not a 271; skipped")
-
-    def _bht(self, segment: Segment) -> Iterator[Event]:
-        try:
-            self.responded_at = created_at(segment)
-        except Malformed as problem:
-            self.skipping = True
-            yield ParseIssue(segment.position, f"transaction {self.control!r}: {problem}; "
-                             "the response cannot be dated, transaction skipped")
-
-    def _hl(self, segment: Segment) -> Iterator[Event]:
-        yield from self._close_member()
-        level = _LEVELS.get(segment[3])
-        if level is None:
-            raise Malformed(f"HL03 {segment[3][:10]!r} is not a 271 level (20, 21, 22, 23)")
-        if self.responded_at is None:
-            self.skipping = True
-            yield ParseIssue(segment.position, f"transaction {self.control!r}: no BHT before "
-                             "the first HL; transaction skipped")
-            return
-        self.level = level
+    def _enter_level(self, segment: Segment, level: str) -> None:
         if level in ("subscriber", "dependent"):
-            self.member = EligibilityResult(
+            assert self.responded_at is not None
+            self.row = EligibilityResult(
                 segment=segment.position, transaction=self.transactions,
                 responded_at=self.responded_at, payer_name=self.payer_name,
                 payer_id=self.payer_id, is_dependent=level == "dependent",
@@ -320,7 +240,7 @@ class _Interpreter:
 
     def _nm1(self, segment: Segment) -> Iterator[Event]:
         entity = segment[1]
-        member = self.member
+        member = self.row
         if self.level == "payer" and entity == "PR":
             self.payer_name, self.payer_id = segment[3], segment[9]
         elif member is not None and self.benefit is None and entity in ("IL", "03"):
@@ -334,7 +254,7 @@ class _Interpreter:
         yield from ()
 
     def _dmg(self, segment: Segment) -> Iterator[Event]:
-        member = self.member
+        member = self.row
         if member is None:
             yield ParseIssue(segment.position, "DMG outside a member; ignored")
             return
@@ -350,7 +270,7 @@ class _Interpreter:
                 yield ParseIssue(segment.position, f"{problem}; birth date left empty")
 
     def _dtp(self, segment: Segment) -> Iterator[Event]:
-        member = self.member
+        member = self.row
         if member is None or self.benefit is not None:
             return  # provider dates, or a benefit's own dates: not used
         name = _DATE_QUALIFIERS.get(segment[1])
@@ -359,21 +279,20 @@ class _Interpreter:
         try:
             member.dates[name] = date_period(segment, 2, 3)
         except Malformed as problem:
-            yield ParseIssue(segment.position, f"{_who(member)}: {problem}; date left empty",
-                             member.member_id or None)
+            yield self._issue(segment.position, member, f"{problem}; date left empty")
 
     def _aaa(self, segment: Segment) -> Iterator[Event]:
         rejection = Rejection(segment=segment.position, level=self.level or "payer",
                               reason=segment[3], action=segment[4],
                               is_valid_request=segment[1] == "Y")
-        if self.member is not None:
-            self.member.rejections.append(rejection)
+        if self.row is not None:
+            self.row.rejections.append(rejection)
         elif self.level in ("", "payer"):
             self.payer_rejections.append(rejection)
         yield from ()
 
     def _eb(self, segment: Segment) -> Iterator[Event]:
-        member = self.member
+        member = self.row
         if member is None:
             yield ParseIssue(segment.position, "EB outside a member; ignored")
             return
@@ -398,26 +317,21 @@ class _Interpreter:
             self.benefit.messages.append(segment[1][:264])
         yield from ()
 
-    def _close_member(self) -> Iterator[Event]:
-        member, self.member, self.benefit = self.member, None, None
-        if member is None:
-            return
-        if self.broken:
+    def _close_row(self) -> Iterator[Event]:
+        member, self.row, self.benefit = self.row, None, None
+        if member is None or self.broken:
             return
         if not member.member_id:
-            yield ParseIssue(member.segment, f"{_who(member)}: no NM1*IL member ID; member "
-                             "not applied")
+            yield self._issue(member.segment, member, "no NM1*IL member ID; member not applied")
             return
         if not member.benefits and not member.rejections:
             if not self.has_children:  # else the answers are on its dependents (HL04 = 1)
-                yield ParseIssue(member.segment, f"{_who(member)}: no EB benefit or AAA "
-                                 "rejection; nothing to apply", member.member_id)
+                yield self._issue(member.segment, member, "no EB benefit or AAA rejection; "
+                                  "nothing to apply")
             return
         yield member
 
-    _handlers = {
-        "BHT": _bht,
-        "HL": _hl,
+    _handlers = ResponseInterpreter._handlers | {
         "NM1": _nm1,
         "DMG": _dmg,
         "DTP": _dtp,
@@ -425,9 +339,3 @@ class _Interpreter:
         "EB": _eb,
         "MSG": _msg,
     }
-
-
-def _who(member: EligibilityResult) -> str:
-    kind = "dependent" if member.is_dependent else "subscriber"
-    return f"{kind} at segment {member.segment}" + (
-        f" (member {member.member_id})" if member.member_id else "")

@@ -18,7 +18,6 @@ Error policy, from the point of view of someone posting the money:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,12 +31,11 @@ from workqueue.domain.denial_rules import (
     decide_line_denial,
 )
 from workqueue.domain.reason_codes import ReasonCatalog, load_reason_codes
+from workqueue.x12.elements import Malformed, amount, date_element
 from workqueue.x12.reader import Segment, read_segments
+from workqueue.x12.transactions import Interpreter, ParseIssue
 
 ZERO = Decimal("0")
-_AMOUNT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-_AMOUNT_MAX_LENGTH = 18  # X12 "R" elements are at most 18 characters
-_DATE = re.compile(r"[0-9]{8}")
 _CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI"})
 _LEGACY_CAS_GROUPS = frozenset({"CR"})  # 4010 only; accepted and flagged
 _CLAIM_STATUSES = frozenset({"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"})
@@ -212,15 +210,6 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True)
-class ParseIssue:
-    """A reported problem: segment position in the file, message, claim if any."""
-
-    segment: int
-    message: str
-    claim_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class PaymentStarted:
     payment: Payment
 
@@ -240,10 +229,6 @@ class Remittance:
     transactions: int = 0
     payments: list[Payment] = field(default_factory=list)
     errors: list[ParseIssue] = field(default_factory=list)
-
-
-class _Malformed(Exception):
-    """Inside this module only: an element that cannot be read; the caller decides scope."""
 
 
 def parse_remittance(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
@@ -286,29 +271,9 @@ def iter_remittance(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
         yield from interpreter.feed(segment)
 
 
-def _amount(segment: Segment, index: int, *, required: bool = True) -> Decimal | None:
-    value = segment[index]
-    if not value:
-        if required:
-            raise _Malformed(f"{segment.id}{index:02d} is empty; an amount is required")
-        return None
-    if len(value) > _AMOUNT_MAX_LENGTH or not _AMOUNT.fullmatch(value):
-        raise _Malformed(f"{segment.id}{index:02d} {value[:30]!r} is not an amount")
-    return Decimal(value)
-
-
-def _date(segment: Segment, index: int) -> date:
-    value = segment[index]
-    if not _DATE.fullmatch(value):
-        raise _Malformed(f"{segment.id}{index:02d} {value[:30]!r} is not a CCYYMMDD date")
-    try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-    except ValueError:
-        raise _Malformed(f"{segment.id}{index:02d} {value!r} is not a calendar date") from None
-
-
-class _Interpreter:
-    """State machine over the segments of one file; one instance per file."""
+class _Interpreter(Interpreter):
+    """State machine over the segments of one file; one instance per file (the dispatch,
+    `feed`, is `Interpreter`'s)."""
 
     def __init__(self, catalog: ReasonCatalog) -> None:
         self.catalog = catalog
@@ -324,28 +289,7 @@ class _Interpreter:
         self.last_reversal_id: str | None = None
         self.after_plb = False
 
-    # -- dispatch -----------------------------------------------------------------------
-
-    def feed(self, segment: Segment) -> Iterator[RemittanceEvent]:
-        segment_id = segment.id
-        if segment_id == "ST":
-            yield from self._start_transaction(segment)
-            return
-        if not self.in_transaction:
-            return  # envelope segments (ISA, GS, GE, IEA): the reader checked them
-        if segment_id == "SE":
-            yield from self._finish_transaction(segment)
-            return
-        if self.skipping:
-            return
-        handler = self._handlers.get(segment_id)
-        try:
-            if handler is None:
-                yield from self._other(segment)
-            else:
-                yield from handler(self, segment)
-        except _Malformed as problem:
-            yield from self._malformed(segment, str(problem))
+    # -- problems -------------------------------------------------------------------------
 
     def _malformed(self, segment: Segment, message: str) -> Iterator[RemittanceEvent]:
         if self.claim is not None:
@@ -431,15 +375,15 @@ class _Interpreter:
         payment = self.payment
         assert payment is not None
         if not segment[1]:
-            raise _Malformed("BPR01 (handling code) is empty")
-        payment.amount = _amount(segment, 2)  # type: ignore[assignment]
+            raise Malformed("BPR01 (handling code) is empty")
+        payment.amount = amount(segment, 2, required=True)  # type: ignore[assignment]
         payment.handling = segment[1]
         payment.credit_debit = segment[3]
         payment.method = segment[4]
         if segment[16]:
             try:
-                payment.payment_date = _date(segment, 16)
-            except _Malformed as problem:
+                payment.payment_date = date_element(segment, 16)
+            except Malformed as problem:
                 yield ParseIssue(segment.position, f"{problem}; payment date left empty")
 
     def _trn(self, segment: Segment) -> Iterator[RemittanceEvent]:
@@ -447,7 +391,7 @@ class _Interpreter:
             yield self._issue(segment, "TRN after the first claim; ignored")
             return
         if not segment[2]:
-            raise _Malformed("TRN02 (check or EFT trace number) is empty")
+            raise Malformed("TRN02 (check or EFT trace number) is empty")
         payment = self.payment
         assert payment is not None
         payment.trace_number = segment[2]
@@ -468,8 +412,8 @@ class _Interpreter:
     def _dtm(self, segment: Segment) -> Iterator[RemittanceEvent]:
         qualifier = segment[1]
         try:
-            value = _date(segment, 2)
-        except _Malformed as problem:
+            value = date_element(segment, 2)
+        except Malformed as problem:
             yield self._issue(segment, f"{problem}; date left empty")
             return
         if self.line is not None:
@@ -513,12 +457,12 @@ class _Interpreter:
                                           charge=ZERO, paid=ZERO, patient_responsibility=None)
         self.claim_broken = False
         if not claim_id:
-            raise _Malformed("CLP01 (patient control number) is empty")
+            raise Malformed("CLP01 (patient control number) is empty")
         if segment[2] not in _CLAIM_STATUSES:
-            raise _Malformed(f"CLP02 status {segment[2][:10]!r} is not a 5010 claim status")
-        claim.charge = _amount(segment, 3)  # type: ignore[assignment]
-        claim.paid = _amount(segment, 4)  # type: ignore[assignment]
-        claim.patient_responsibility = _amount(segment, 5, required=False)
+            raise Malformed(f"CLP02 status {segment[2][:10]!r} is not a 5010 claim status")
+        claim.charge = amount(segment, 3, required=True)  # type: ignore[assignment]
+        claim.paid = amount(segment, 4, required=True)  # type: ignore[assignment]
+        claim.patient_responsibility = amount(segment, 5)
         claim.filing_indicator = segment[6]
         claim.payer_claim_number = segment[7]
         claim.facility_code = segment[8]
@@ -533,7 +477,7 @@ class _Interpreter:
             yield self._issue(segment, f"claim {self.claim.claim_id}: CAS group {group} is a "
                               "4010 code, not valid in 5010; kept as sent")
         elif group not in _CAS_GROUPS:
-            raise _Malformed(f"CAS01 group {group[:10]!r} is not CO, PR, OA or PI")
+            raise Malformed(f"CAS01 group {group[:10]!r} is not CO, PR, OA or PI")
         line = self.line
         level = "line" if line is not None else "claim"
         target = line.adjustments if line is not None else self.claim.adjustments
@@ -544,19 +488,19 @@ class _Interpreter:
             if not reason and not segment[start + 1]:
                 continue
             if not reason:
-                raise _Malformed(f"CAS{start:02d} reason code is empty but an amount follows")
-            amount = _amount(segment, start + 1)
-            quantity = _amount(segment, start + 2, required=False)
+                raise Malformed(f"CAS{start:02d} reason code is empty but an amount follows")
+            value = amount(segment, start + 1, required=True)
+            quantity = amount(segment, start + 2)
             target.append(Adjustment(level=level, group=group, reason=reason,
-                                     amount=amount,  # type: ignore[arg-type]
+                                     amount=value,  # type: ignore[arg-type]
                                      quantity=quantity, procedure=procedure,
                                      segment=segment.position,
                                      is_known_reason=self.catalog.carc(reason) is not None))
             found += 1
         if len(segment) > 20:
-            raise _Malformed("CAS has more than six reason/amount/quantity triplets")
+            raise Malformed("CAS has more than six reason/amount/quantity triplets")
         if not found:
-            raise _Malformed("CAS has no reason/amount triplet")
+            raise Malformed("CAS has no reason/amount triplet")
 
     def _nm1(self, segment: Segment) -> Iterator[RemittanceEvent]:
         claim = self.claim
@@ -591,7 +535,7 @@ class _Interpreter:
         if self.claim is None:
             yield self._issue(segment, "AMT outside a claim; ignored")
             return
-        value = _amount(segment, 2)
+        value = amount(segment, 2, required=True)
         assert value is not None
         if self.line is not None:
             self.line.amounts[segment[1]] = value
@@ -608,18 +552,18 @@ class _Interpreter:
         yield from self._close_line()
         parts = segment.components(1)
         if len(parts) < 2 or not parts[1]:
-            raise _Malformed(f"SVC01 {segment[1][:40]!r} has no qualifier:code")
-        charge = _amount(segment, 2)
-        paid = _amount(segment, 3)
+            raise Malformed(f"SVC01 {segment[1][:40]!r} has no qualifier:code")
+        charge = amount(segment, 2, required=True)
+        paid = amount(segment, 3, required=True)
         line = ServiceLine(segment=segment.position, procedure_qualifier=parts[0],
                            procedure=parts[1], modifiers=[m for m in parts[2:6] if m],
                            charge=charge, paid=paid,  # type: ignore[arg-type]
                            revenue_code=segment[4],
-                           units_paid=_amount(segment, 5, required=False))
+                           units_paid=amount(segment, 5))
         original = segment.components(6)
         if len(original) >= 2:
             line.original_procedure = original[1]
-        line.original_units = _amount(segment, 7, required=False)
+        line.original_units = amount(segment, 7)
         self.line = line
         claim.lines.append(line)
 
@@ -650,8 +594,8 @@ class _Interpreter:
         fiscal_period = None
         if segment[2]:
             try:
-                fiscal_period = _date(segment, 2)
-            except _Malformed as problem:
+                fiscal_period = date_element(segment, 2)
+            except Malformed as problem:
                 yield ParseIssue(segment.position, f"{problem}; fiscal period left empty")
         found: list[ProviderAdjustment] = []
         for start in range(3, 15, 2):
@@ -659,13 +603,13 @@ class _Interpreter:
                 continue
             parts = segment.components(start)
             if not parts or not parts[0]:
-                raise _Malformed(f"PLB{start:02d} has no adjustment reason code")
+                raise Malformed(f"PLB{start:02d} has no adjustment reason code")
             found.append(ProviderAdjustment(segment=segment.position, provider_id=segment[1],
                                             fiscal_period=fiscal_period, reason=parts[0],
                                             reference=parts[1] if len(parts) > 1 else "",
-                                            amount=_amount(segment, start + 1)))  # type: ignore[arg-type]
+                                            amount=amount(segment, start + 1, required=True)))  # type: ignore[arg-type]
         if not found:
-            raise _Malformed("PLB has no reason/amount pair")
+            raise Malformed("PLB has no reason/amount pair")
         payment.provider_adjustments.extend(found)
 
     def _other(self, segment: Segment) -> Iterator[RemittanceEvent]:

@@ -19,20 +19,22 @@ Error policy:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import BinaryIO, TextIO
 
 from workqueue.domain.claim_status import status_category
-from workqueue.x12.elements import Malformed, amount, created_at, date_element, date_period
-from workqueue.x12.reader import Segment, read_segments
-from workqueue.x12.remit835 import ParseIssue
-
-_LEVELS = {"20": "payer", "21": "receiver", "19": "provider", "22": "subscriber",
-           "23": "dependent"}
-_SKIPPED = frozenset({"PER", "N3", "N4", "DMG", "QTY", "AMT", "PRV"})
+from workqueue.x12.elements import Malformed, amount, date_element, date_period
+from workqueue.x12.reader import Segment
+from workqueue.x12.transactions import (
+    ParseIssue,
+    ResponseFile,
+    ResponseInterpreter,
+    Source,
+    iter_responses,
+    read_responses,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,124 +85,51 @@ class ClaimStatusResult:
 
 
 @dataclass(slots=True)
-class ClaimStatusFile:
-    transactions: int = 0
-    results: list[ClaimStatusResult] = field(default_factory=list)
-    errors: list[ParseIssue] = field(default_factory=list)
+class ClaimStatusFile(ResponseFile[ClaimStatusResult]):
+    """A whole 277 file read: claims in file order, and problems with their positions."""
 
 
 Event = ClaimStatusResult | ParseIssue
 
 
-def parse_claim_statuses(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str]
-                         ) -> ClaimStatusFile:
-    """Read a whole 277 file into memory.
+def parse_claim_statuses(stream: Source) -> ClaimStatusFile:
+    """Read a whole 277 file into memory: every claim with its statuses, and the problems
+    found on the way.
 
     :raise X12Error: when the file cannot be read as X12 at all.
     """
-    out = ClaimStatusFile()
-    interpreter = _Interpreter()
-    for segment in read_segments(stream):
-        for event in interpreter.feed(segment):
-            if isinstance(event, ClaimStatusResult):
-                out.results.append(event)
-            else:
-                out.errors.append(event)
-    out.transactions = interpreter.transactions
-    return out
+    return read_responses(stream, _Interpreter(), ClaimStatusFile())
 
 
-def iter_claim_statuses(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str]
-                        ) -> Iterator[Event]:
+def iter_claim_statuses(stream: Source) -> Iterator[Event]:
     """Stream the claims and problems of a 277 file in file order.
 
     :raise X12Error: when the file cannot be read as X12 at all.
     """
-    interpreter = _Interpreter()
-    for segment in read_segments(stream):
-        yield from interpreter.feed(segment)
+    return iter_responses(stream, _Interpreter())
 
 
-class _Interpreter:
-    def __init__(self) -> None:
-        self.transactions = 0
-        self.in_transaction = False
-        self.skipping = False
-        self.control = ""
-        self.responded_at: datetime | None = None
-        self.level = ""
-        self.payer_name = self.payer_id = ""
+class _Interpreter(ResponseInterpreter[ClaimStatusResult]):
+    """State machine over one file's segments; ``row`` is the open claim (from its TRN)."""
+
+    kind = "277"
+    levels = {"20": "payer", "21": "receiver", "19": "provider", "22": "subscriber",
+              "23": "dependent"}
+    skipped = frozenset({"PER", "N3", "N4", "DMG", "QTY", "AMT", "PRV"})
+    not_applied = "status not applied"
+
+    def _reset(self) -> None:
         self.member_id = self.last = self.first = ""
-        self.claim: ClaimStatusResult | None = None
-        self.broken = False
         self.in_line = False
 
-    def feed(self, segment: Segment) -> Iterator[Event]:
-        segment_id = segment.id
-        if segment_id == "ST":
-            yield from self._start(segment)
-            return
-        if not self.in_transaction:
-            return
-        if segment_id == "SE":
-            yield from self._close_claim()
-            self.in_transaction = False
-            self.transactions += 1
-            return
-        if self.skipping:
-            return
-        handler = self._handlers.get(segment_id)
-        try:
-            if handler is not None:
-                yield from handler(self, segment)
-            elif segment_id not in _SKIPPED:
-                yield ParseIssue(segment.position, f"unexpected {segment_id} segment; ignored")
-        except Malformed as problem:
-            yield from self._malformed(segment, str(problem))
+    def _who(self, claim: ClaimStatusResult) -> str:
+        return f"claim at segment {claim.segment}" + (
+            f" ({claim.patient_account})" if claim.patient_account else "")
 
-    def _malformed(self, segment: Segment, message: str) -> Iterator[Event]:
-        claim = self.claim
-        if claim is not None:
-            if not self.broken:
-                self.broken = True
-                yield ParseIssue(segment.position, f"{_who(claim)}: {message}; status not "
-                                 "applied", claim.patient_account or None)
-            return
-        yield ParseIssue(segment.position, f"{message}; segment ignored")
+    def _key(self, claim: ClaimStatusResult) -> str:
+        return claim.patient_account
 
-    def _start(self, segment: Segment) -> Iterator[Event]:
-        self.in_transaction = True
-        self.control = segment[2]
-        self.responded_at = None
-        self.level = ""
-        self.payer_name = self.payer_id = ""
-        self.member_id = self.last = self.first = ""
-        self.claim = None
-        self.broken = self.in_line = False
-        self.skipping = segment[1] != "277"
-        if self.skipping:
-            yield ParseIssue(segment.position, f"transaction {segment[2]!r} is a "
-                             f"{segment[1]!r}, not a 277; skipped")
-
-    def _bht(self, segment: Segment) -> Iterator[Event]:
-        try:
-            self.responded_at = created_at(segment)
-        except Malformed as problem:
-            self.skipping = True
-            yield ParseIssue(segment.position, f"transaction {self.control!r}: {problem}; "
-                             "the response cannot be dated, transaction skipped")
-
-    def _hl(self, segment: Segment) -> Iterator[Event]:
-        yield from self._close_claim()
-        level = _LEVELS.get(segment[3])
-        if level is None:
-            raise Malformed(f"HL03 {segment[3][:10]!r} is not a 277 level (20, 21, 19, 22, 23)")
-        if self.responded_at is None:
-            self.skipping = True
-            yield ParseIssue(segment.position, f"transaction {self.control!r}: no BHT before "
-                             "the first HL; transaction skipped")
-            return
-        self.level = level
+    def _enter_level(self, segment: Segment, level: str) -> None:
         if level == "subscriber":
             self.member_id = self.last = self.first = ""
 
@@ -209,17 +138,17 @@ class _Interpreter:
         if self.level == "payer" and entity == "PR":
             self.payer_name, self.payer_id = segment[3], segment[9]
         elif self.level in ("subscriber", "dependent") and entity in ("IL", "QC"):
-            yield from self._close_claim()
+            yield from self._close_row()
             if entity == "IL":
                 self.member_id = segment[9].strip()
             self.last, self.first = segment[3], segment[4]
 
     def _trn(self, segment: Segment) -> Iterator[Event]:
-        yield from self._close_claim()
+        yield from self._close_row()
         if self.level not in ("subscriber", "dependent"):
             return  # 2200A-C TRNs (batch traces) are not claims
         assert self.responded_at is not None
-        self.claim = ClaimStatusResult(
+        self.row = ClaimStatusResult(
             segment=segment.position, transaction=self.transactions,
             responded_at=self.responded_at, trace_number=segment[2],
             payer_name=self.payer_name, payer_id=self.payer_id, member_id=self.member_id,
@@ -227,30 +156,17 @@ class _Interpreter:
         self.broken = self.in_line = False
 
     def _stc(self, segment: Segment) -> Iterator[Event]:
-        claim = self.claim
+        claim = self.row
         if claim is None:
             if self.level in ("subscriber", "dependent"):
                 yield ParseIssue(segment.position, "STC before the claim's TRN; ignored")
             return  # information-source or provider-level status: not about one claim
         if self.in_line:
             return
-        effective = None
-        if segment[2]:
-            try:
-                effective = date_element(segment, 2)
-            except Malformed as problem:
-                yield ParseIssue(segment.position, f"{_who(claim)}: {problem}; date left "
-                                 "empty", claim.patient_account or None)
+        effective = yield from self._optional_date(segment, 2, claim)
         charge, paid = amount(segment, 4), amount(segment, 5)
-        dates = {}
-        for index in (6, 8):
-            try:
-                dates[index] = date_element(segment, index) if segment[index] else None
-            except Malformed as problem:
-                dates[index] = None
-                yield ParseIssue(segment.position, f"{_who(claim)}: {problem}; date left "
-                                 "empty", claim.patient_account or None)
-        adjudicated, check_date = dates[6], dates[8]
+        adjudicated = yield from self._optional_date(segment, 6, claim)
+        check_date = yield from self._optional_date(segment, 8, claim)
         for index in (1, 10, 11):
             parts = segment.components(index)
             if index != 1 and not parts:
@@ -266,8 +182,20 @@ class _Interpreter:
                 action=segment[3], charge=charge, paid=paid, adjudicated_on=adjudicated,
                 check_date=check_date, check_number=segment[9]))
 
+    def _optional_date(self, segment: Segment, index: int, claim: ClaimStatusResult
+                       ) -> Generator[ParseIssue, None, date | None]:
+        """An STC date; one that cannot be read is reported and left empty (the status
+        stays)."""
+        if not segment[index]:
+            return None
+        try:
+            return date_element(segment, index)
+        except Malformed as problem:
+            yield self._issue(segment.position, claim, f"{problem}; date left empty")
+            return None
+
     def _ref(self, segment: Segment) -> Iterator[Event]:
-        claim = self.claim
+        claim = self.row
         if claim is None or self.in_line:
             return
         if segment[1] == "1K":
@@ -279,34 +207,30 @@ class _Interpreter:
         yield from ()
 
     def _dtp(self, segment: Segment) -> Iterator[Event]:
-        claim = self.claim
+        claim = self.row
         if claim is None or self.in_line or segment[1] != "472":
             return
         try:
             claim.service_from, claim.service_to = date_period(segment, 2, 3)
         except Malformed as problem:
-            yield ParseIssue(segment.position, f"{_who(claim)}: {problem}; service date left "
-                             "empty", claim.patient_account or None)
+            yield self._issue(segment.position, claim, f"{problem}; service date left empty")
 
     def _svc(self, segment: Segment) -> Iterator[Event]:
-        if self.claim is None:
+        if self.row is None:
             yield ParseIssue(segment.position, "SVC outside a claim; ignored")
             return
         self.in_line = True
 
-    def _close_claim(self) -> Iterator[Event]:
-        claim, self.claim = self.claim, None
+    def _close_row(self) -> Iterator[Event]:
+        claim, self.row = self.row, None
         if claim is None or self.broken:
             return
         if not claim.statuses:
-            yield ParseIssue(claim.segment, f"{_who(claim)}: no STC claim status; nothing to "
-                             "apply", claim.patient_account or None)
+            yield self._issue(claim.segment, claim, "no STC claim status; nothing to apply")
             return
         yield claim
 
-    _handlers = {
-        "BHT": _bht,
-        "HL": _hl,
+    _handlers = ResponseInterpreter._handlers | {
         "NM1": _nm1,
         "TRN": _trn,
         "STC": _stc,
@@ -314,8 +238,3 @@ class _Interpreter:
         "DTP": _dtp,
         "SVC": _svc,
     }
-
-
-def _who(claim: ClaimStatusResult) -> str:
-    return f"claim at segment {claim.segment}" + (
-        f" ({claim.patient_account})" if claim.patient_account else "")
