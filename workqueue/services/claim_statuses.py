@@ -30,8 +30,14 @@ from workqueue.domain.status import WorkItemKind, WorkItemStatus
 from workqueue.models import Claim, WorkItem
 from workqueue.services import audit
 from workqueue.services.audit import Actor
-from workqueue.services.imports import RowImportResult, RowOutcome, applied_before, import_rows
-from workqueue.services.work_items import add_note, return_pended_item, transition_work_item
+from workqueue.services.imports import (
+    RowApplier,
+    RowImportResult,
+    RowOutcome,
+    applied_before,
+    import_rows,
+)
+from workqueue.services.work_items import add_note, transition_work_item
 from workqueue.x12 import status277 as x12
 
 
@@ -52,17 +58,9 @@ def _count(outcome: RowOutcome, counts: dict[str, int]) -> None:
     if outcome.result == "applied":
         counts["claims_updated"] = counts.get("claims_updated", 0) + 1
         counts["items_noted"] += len(outcome.items)
-    if outcome.result == "error" and outcome.record_id is None:
-        counts["unmatched"] = counts.get("unmatched", 0) + 1
 
 
-class _Applier:
-    def __init__(self, session: Session, actor: Actor, now: datetime) -> None:
-        self.session = session
-        self.actor = actor
-        self.system = Actor(actor.user_id, None, actor.channel)  # acts on any item
-        self.now = now
-
+class _Applier(RowApplier):
     def apply(self, found: x12.ClaimStatusResult) -> RowOutcome:
         session = self.session
         status = found.status
@@ -116,9 +114,7 @@ class _Applier:
 
     def _tell_ar_items(self, claim: Claim, line: str, needs_action: bool) -> list[int]:
         session, now = self.session, self.now
-        items = list(session.scalars(select(WorkItem).where(
-            WorkItem.claim_id == claim.id, WorkItem.kind == WorkItemKind.AR_FOLLOWUP,
-            WorkItem.is_open).order_by(WorkItem.id).with_for_update()))
+        items = self.open_items(WorkItem.claim_id == claim.id, WorkItemKind.AR_FOLLOWUP)
         for item in items:
             if needs_action and item.status == WorkItemStatus.WAITING_PAYER:
                 transition_work_item(session, item, WorkItemStatus.IN_PROGRESS, self.system,
@@ -126,11 +122,8 @@ class _Applier:
             else:
                 add_note(session, item, line, self.system, now)
             if needs_action:
-                return_pended_item(session, item, self.system, now,
-                                   "Back from pending: the payer's claim status needs a "
-                                   "person.")
-                if item.due_on is None or item.due_on > now.date():
-                    item.due_on = now.date()
+                self.bring_to_a_person(item, "Back from pending: the payer's claim status "
+                                       "needs a person.")
         return [item.id for item in items]
 
 

@@ -36,17 +36,14 @@ from workqueue.models import Coverage, EligibilityStatus, Patient, Payer, WorkIt
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.imports import (
+    RowApplier,
     RowImportResult,
     RowOutcome,
     applied_before,
     import_rows,
     match_payer,
 )
-from workqueue.services.work_items import (
-    add_note,
-    return_pended_item,
-    transition_work_item,
-)
+from workqueue.services.work_items import add_note, transition_work_item
 from workqueue.x12 import elig271 as x12
 
 S = WorkItemStatus
@@ -156,16 +153,11 @@ def _count(outcome: RowOutcome, counts: dict[str, int]) -> None:
         counts["coverages_updated"] = counts.get("coverages_updated", 0) + 1
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         counts["items_moved"] += len(outcome.items)
-    if outcome.result == "error" and outcome.record_id is None:
-        counts["unmatched"] = counts.get("unmatched", 0) + 1
 
 
-class _Applier:
+class _Applier(RowApplier):
     def __init__(self, session: Session, actor: Actor, now: datetime) -> None:
-        self.session = session
-        self.actor = actor
-        self.system = Actor(actor.user_id, None, actor.channel)  # acts on any item
-        self.now = now
+        super().__init__(session, actor, now)
         self.payers: dict[tuple[str, str], Payer | None] = {}
 
     def apply(self, member: x12.EligibilityResult) -> RowOutcome:
@@ -257,9 +249,7 @@ class _Applier:
 
     def _move_items(self, coverage: Coverage, status: str, summary: str) -> list[int]:
         session, now = self.session, self.now
-        items = list(session.scalars(select(WorkItem).where(
-            WorkItem.coverage_id == coverage.id, WorkItem.kind == WorkItemKind.ELIGIBILITY,
-            WorkItem.is_open).order_by(WorkItem.id).with_for_update()))
+        items = self.open_items(WorkItem.coverage_id == coverage.id, WorkItemKind.ELIGIBILITY)
         note = f"271 eligibility response: {summary}."
         if status == "inactive":
             note += " Check for other coverage or a plan change before the infusion."
@@ -274,11 +264,8 @@ class _Applier:
             if not path:  # already where the answer puts it: say so on the timeline
                 add_note(session, item, note, self.system, now)
             if status in ("inactive", "rejected"):
-                # A person must look: back from pending, due today.
-                return_pended_item(session, item, self.system, now,
-                                   "Back from pending: the payer's answer needs a person.")
-                if item.due_on is None or item.due_on > now.date():
-                    item.due_on = now.date()
+                self.bring_to_a_person(item, "Back from pending: the payer's answer needs a "
+                                       "person.")
             moved.append(item.id)
         return moved
 

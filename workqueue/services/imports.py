@@ -23,11 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from workqueue.domain.errors import DomainError, NotFound, ValidationFailed
-from workqueue.models import AuditEvent, ImportRun, ImportRunStatus, Payer
+from workqueue.domain.status import WorkItemKind
+from workqueue.models import AuditEvent, ImportRun, ImportRunStatus, Payer, WorkItem
 from workqueue.services import audit
 from workqueue.services.audit import Actor
+from workqueue.services.work_items import return_pended_item
 from workqueue.x12.reader import X12Error, read_segments
-from workqueue.x12.remit835 import ParseIssue
+from workqueue.x12.transactions import ParseIssue
 
 KINDS = {"835": "remittance", "271": "eligibility response", "277": "claim status response"}
 MAX_STORED_ERRORS = 1000  # per run; the count says how many there were in all
@@ -298,6 +300,8 @@ def import_rows(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
         if outcome.needs_action and outcome.result == "applied":
             result.counts["needs_action"] += 1
         count(outcome, result.counts)
+        if outcome.result == "error" and outcome.record_id is None:
+            result.counts["unmatched"] = result.counts.get("unmatched", 0) + 1
         if outcome.result == "error":
             result.problem(outcome.segment, outcome.message)
         if collect or len(result.rows) < MAX_STORED_ROWS:
@@ -314,6 +318,31 @@ def import_rows(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
     if progress is not None:
         progress(100)
     return result
+
+
+class RowApplier:
+    """What the 271 and 277 appliers share: the session, the importing actor (audit events
+    name them), the system actor that moves any item (``actor`` need not be assigned to it)
+    and the import's time; and the steps both take on the work items an answer touches."""
+
+    def __init__(self, session: Session, actor: Actor, now: datetime) -> None:
+        self.session = session
+        self.actor = actor
+        self.system = Actor(actor.user_id, None, actor.channel)  # acts on any item
+        self.now = now
+
+    def open_items(self, link: Any, kind: WorkItemKind) -> list[WorkItem]:
+        """The open items of ``kind`` on one coverage or claim (``link``: the column test),
+        oldest first, locked for the change."""
+        return list(self.session.scalars(select(WorkItem).where(
+            link, WorkItem.kind == kind, WorkItem.is_open).order_by(WorkItem.id)
+            .with_for_update()))
+
+    def bring_to_a_person(self, item: WorkItem, note: str) -> None:
+        """The answer needs a person: the item comes back from pending and is due today."""
+        return_pended_item(self.session, item, self.system, self.now, note)
+        if item.due_on is None or item.due_on > self.now.date():
+            item.due_on = self.now.date()
 
 
 def match_payer(session: Session, identifier: str, name: str,
