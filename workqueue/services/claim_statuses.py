@@ -34,7 +34,6 @@ from workqueue.services.imports import (
     RowApplier,
     RowImportResult,
     RowOutcome,
-    applied_before,
     import_rows,
 )
 from workqueue.services.work_items import add_note, transition_work_item
@@ -84,11 +83,8 @@ class _Applier(RowApplier):
             if status.effective_on else found.responded_at
         answer = (f"277 {status.label} {status_at:%Y-%m-%d} trace "
                   f"{found.trace_number[:50] or '-'}")
-        earlier = applied_before(session, "claim", claim.id, claim.patient_id, answer)
-        if earlier is not None:
-            outcome.result = "already"
-            outcome.message = (f"claim {claim.claim_number}: status {status.label} was "
-                               f"applied on {earlier.at:%Y-%m-%d %H:%M} UTC; nothing changed")
+        if self.already_applied(outcome, "claim", answer,
+                                f"claim {claim.claim_number}: status {status.label}"):
             return outcome
         if claim.last_status_at is not None and claim.last_status_at > status_at:
             outcome.result = "stale"

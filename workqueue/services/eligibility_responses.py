@@ -39,7 +39,6 @@ from workqueue.services.imports import (
     RowApplier,
     RowImportResult,
     RowOutcome,
-    applied_before,
     import_rows,
     match_payer,
 )
@@ -177,11 +176,8 @@ class _Applier(RowApplier):
         outcome.record_id, outcome.patient_id = coverage.id, coverage.patient_id
         answer = (f"271 {member.responded_at:%Y-%m-%dT%H:%M:%SZ} {status}"
                   f"{' EB01 ' + member.status_code if member.status_code else ''}")
-        earlier = applied_before(session, "coverage", coverage.id, coverage.patient_id, answer)
-        if earlier is not None:
-            outcome.result = "already"
-            outcome.message = (f"member {member.member_id}: this answer was applied on "
-                               f"{earlier.at:%Y-%m-%d %H:%M} UTC; nothing changed")
+        if self.already_applied(outcome, "coverage", answer,
+                                f"member {member.member_id}: this answer"):
             return outcome
         if coverage.verified_at is not None and coverage.verified_at > member.responded_at \
                 and status in ("active", "inactive"):

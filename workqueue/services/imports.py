@@ -331,6 +331,20 @@ class RowApplier:
         self.system = Actor(actor.user_id, None, actor.channel)  # acts on any item
         self.now = now
 
+    def already_applied(self, outcome: RowOutcome, object_type: str, answer: str,
+                        what: str) -> bool:
+        """Whether this very ``answer`` was applied to the outcome's record before; if so the
+        outcome says so (``already``: "<what> was applied on <when> UTC; nothing changed")."""
+        assert outcome.record_id is not None
+        earlier = applied_before(self.session, object_type, outcome.record_id,
+                                 outcome.patient_id, answer)
+        if earlier is None:
+            return False
+        outcome.result = "already"
+        outcome.message = (f"{what} was applied on {earlier.at:%Y-%m-%d %H:%M} UTC; nothing "
+                           "changed")
+        return True
+
     def open_items(self, link: Any, kind: WorkItemKind) -> list[WorkItem]:
         """The open items of ``kind`` on one coverage or claim (``link``: the column test),
         oldest first, locked for the change."""
