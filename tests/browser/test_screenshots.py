@@ -17,8 +17,9 @@ from tests.jobs.conftest import drain
 from workqueue.demo.seed import seed_demo
 from workqueue.models import Claim, InfusionVisit, Queue, WorkItem
 from workqueue.security import utcnow
+from workqueue.services.audit_seals import SEAL_LAG, seal_pending
 from workqueue.services.reminders import sweep_reminders
-from workqueue.x12.synthetic import build_835
+from workqueue.x12.synthetic import SyntheticClaim, build_277, build_835
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -73,6 +74,11 @@ def _demo(live_server) -> dict:
             # Claims still waiting on the payer: the remittance pays (or denies) these.
             "unpaid_claims": list(db.scalars(select(Claim.claim_number).where(
                 Claim.status == "submitted").order_by(Claim.id).limit(12))),
+            # Claims someone is following up: the 277 answers for these.
+            "followed_claims": list(db.scalars(select(Claim.claim_number).join(
+                WorkItem, WorkItem.claim_id == Claim.id).where(
+                WorkItem.kind == "ar_followup", WorkItem.is_open,
+                Claim.status == "submitted").order_by(Claim.id.desc()).limit(6))),
         }
 
 
@@ -127,6 +133,16 @@ def test_screenshots_of_the_main_screens(page, live_server, redis_conn, shots, t
     expect(page.locator(".import-status")).to_have_text("done")  # polled, then reloaded
     snap("import-report")
     page.goto(f"{base}/imports/")
+    page.get_by_label("835 remittance file").set_input_files(files=[{
+        "name": "status-2026-11-27.277", "mimeType": "application/edi-x12",
+        "buffer": build_277(claims=[SyntheticClaim(number)
+                                    for number in ids["followed_claims"]]).encode()}])
+    page.get_by_role("button", name="Upload and import").click()
+    page.wait_for_url("**/imports/*")
+    drain(app, "imports")
+    expect(page.locator(".import-status")).to_have_text("done")
+    snap("import-277")  # claim statuses: AR items noted, the rejected and denied back to today
+    page.goto(f"{base}/imports/")
     snap("imports", full_page=False)  # the upload form over the past imports
 
     page.goto(f"{base}/notifications")
@@ -138,10 +154,16 @@ def test_screenshots_of_the_main_screens(page, live_server, redis_conn, shots, t
     for report in ("overview", "queues", "aging", "sla", "denials", "productivity"):
         page.goto(f"{base}/reports/{report}")
         snap("reports" if report == "overview" else f"reports-{report}")
+    page.goto(f"{base}/auth/account/mfa")
+    snap("account-two-step", full_page=False)  # enrolment: QR code, typed key, first code
     sign_out(page)
 
     sign_in(page, base, "admin1")
     page.goto(f"{base}/admin/")
     snap("admin")
+    with live_server.data() as db:  # as the page is once the periodic sealing job has run
+        seal_pending(db, utcnow() + SEAL_LAG)
+    page.goto(f"{base}/admin/audit")
+    snap("audit-log")  # with the seal status of the hash chain
 
     assert (shots / "worklist.png").stat().st_size > 10_000
