@@ -10,9 +10,6 @@ from workqueue.services.outbox import record_sweep_run
 
 log = logging.getLogger(__name__)
 
-SEAL_RUN = "audit_seal"
-VERIFY_RUN = "audit_verify"
-
 
 @job_entry(queue="default", noun="audit-seal", timeout=900)
 def seal_audit_events(session: Session) -> dict:
@@ -23,7 +20,7 @@ def seal_audit_events(session: Session) -> dict:
     """
     started = utcnow()
     result = audit_seals.seal_pending(session, started).summary()
-    record_sweep_run(session, SEAL_RUN, started, utcnow(), result)
+    record_sweep_run(session, audit_seals.SEAL_RUN, started, utcnow(), result)
     return result
 
 
@@ -38,5 +35,5 @@ def verify_audit_chain(session: Session) -> dict:
     result = report.summary()
     if not report.ok:  # seal ids and audit event ids only: no PHI in the log
         log.warning("audit chain broken: %s", report.findings[0])
-    record_sweep_run(session, VERIFY_RUN, started, utcnow(), result)
+    record_sweep_run(session, audit_seals.VERIFY_RUN, started, utcnow(), result)
     return result

@@ -295,6 +295,8 @@ def _check_seal(seal, expected_prev: str, expected_first: int, rows: _Rows) -> F
 # -- status for the admin page ---------------------------------------------------------------
 
 VERIFY_JOB_ID = "audit-verify"
+SEAL_RUN = "audit_seal"  # the sweep-run rows the jobs keep (operations page)
+VERIFY_RUN = "audit_verify"  # the last verification, which seal_status shows
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ def seal_status(session: Session) -> SealStatus:
     after = last.last_id if last else 0
     unsealed = session.scalar(select(func.count()).select_from(_TABLE)
                               .where(_TABLE.c.id > after)) or 0
-    run = session.get(SweepRun, "audit_verify")
+    run = session.get(SweepRun, VERIFY_RUN)
     request = session.scalar(select(JobRequest.status)
                              .where(JobRequest.job_id == VERIFY_JOB_ID))
     return SealStatus(last.sealed_at if last else None, after or None, unsealed,
