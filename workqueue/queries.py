@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
+from workqueue.domain.roles import works_every_queue
 from workqueue.domain.rules import bucket_bounds
 from workqueue.models import Activity, InfusionVisit, Payer, Queue, User, WorkItem
 
@@ -209,7 +210,7 @@ def item_timeline(session: Session, item_id: int) -> list[Activity]:
 def queues_for_user(session: Session, user: User) -> list[Queue]:
     """Active queues the user is a member of (supervisors and admins see all)."""
     stmt = select(Queue).where(Queue.is_active.is_(True)).order_by(Queue.name)
-    if str(user.role) not in ("supervisor", "admin"):
+    if not works_every_queue(user.role):
         stmt = stmt.where(Queue.members.any(User.id == user.id))
     return list(session.scalars(stmt))
 

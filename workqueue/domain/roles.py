@@ -51,6 +51,11 @@ WORKABLE_KINDS: dict[Role, frozenset[WorkItemKind]] = {
 }
 
 
+def works_every_queue(role: str) -> bool:
+    """Supervisors and admins see and work every queue without being one of its members."""
+    return role in (Role.SUPERVISOR, Role.ADMIN)
+
+
 def has_permission(role: str, permission: Permission) -> bool:
     try:
         return permission in PERMISSIONS[Role(role)]

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable, FromClause
 
 from workqueue.domain.errors import NotPermitted
-from workqueue.domain.roles import WORKABLE_KINDS, Role
+from workqueue.domain.roles import WORKABLE_KINDS, Role, works_every_queue
 from workqueue.domain.status import WorkItemKind
 from workqueue.models import (
     Activity,
@@ -55,7 +55,7 @@ def claim_next(session: Session, user: User, queue: Queue, actor: Actor,
     :raise NotPermitted: the user may not work this queue.
     """
     role = Role(user.role)
-    members_only = role not in (Role.SUPERVISOR, Role.ADMIN)
+    members_only = not works_every_queue(role)
     activity = {
         "kind": ActivityKind.ASSIGNMENT,
         "actor_id": actor.user_id,
@@ -91,12 +91,13 @@ def claim_next(session: Session, user: User, queue: Queue, actor: Actor,
 
 
 def _is_member(session: Session, queue: Queue, user: User) -> bool:
-    return session.scalar(
-        select(
-            exists().where(queue_members.c.queue_id == queue.id,
-                           queue_members.c.user_id == user.id)
-        )
-    )
+    return session.scalar(select(_membership(queue, user.id)))
+
+
+def _membership(queue: Queue, user_id) -> sa.Exists:
+    """``user_id`` (a value or a bound parameter) is a member of ``queue``."""
+    return exists().where(queue_members.c.queue_id == queue.id,
+                          queue_members.c.user_id == user_id)
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,7 @@ def _claim_update(queue: Queue, role: Role, members_only: bool) -> sa.Update:
     if kinds != frozenset(WorkItemKind):  # a kind filter that excludes nothing only costs
         conditions.append(WorkItem.kind.in_([k.value for k in kinds]))
     if members_only:
-        conditions.append(exists().where(queue_members.c.queue_id == queue.id,
-                                         queue_members.c.user_id == bindparam("user_id")))
+        conditions.append(_membership(queue, bindparam("user_id")))
     candidate = (
         select(WorkItem.id)
         .where(and_(*conditions))
