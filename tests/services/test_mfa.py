@@ -142,6 +142,14 @@ def test_disable_needs_a_current_code(session):
     assert users.recovery_codes_left(session, user) == 0
 
 
+def test_a_role_that_must_use_mfa_cannot_disable_it(session):
+    user, secret, _ = _enrolled(session)
+    t = NOW + timedelta(minutes=1)
+    with pytest.raises(Conflict):
+        users.disable_totp(session, user, _code(secret, t), t, (str(user.role),))
+    assert user.has_mfa and user.failed_logins == 0
+
+
 def test_reset_forgets_secret_and_recovery_codes_so_enrolment_starts_afresh(session):
     user, secret, _ = _enrolled(session)
     users.reset_totp(session, user)

@@ -264,11 +264,17 @@ def _spend_recovery_code(session: Session, user: User, code: str, now: datetime)
     return False
 
 
-def disable_totp(session: Session, user: User, code: str, now: datetime) -> None:
+def disable_totp(session: Session, user: User, code: str, now: datetime,
+                 required_roles=()) -> None:
     """Turn the second factor off; only a current code does it (a wrong one counts as a failure).
 
+    :raise Conflict: the user's role must use a second factor (``required_roles``, the
+        MFA_REQUIRED_ROLES setting); the code is not checked then.
     :raise ValidationFailed: the code is wrong.
     """
+    if mfa_required(user, required_roles):
+        raise Conflict("Your role must use two-factor authentication; it cannot be turned off.",
+                       {"mfa": "required"})
     if not verify_second_factor(session, user, code, now):
         raise ValidationFailed("That code does not match; two-factor authentication stays on.",
                                {"code": "wrong"})

@@ -65,6 +65,11 @@ def _sign_in(user: User, now) -> None:
     session.permanent = True
 
 
+def _required_roles() -> tuple:
+    """The roles that must use a second factor (MFA_REQUIRED_ROLES)."""
+    return current_app.config.get("MFA_REQUIRED_ROLES", ())
+
+
 def _no_store(body, status: int = 200):
     """Pages showing a secret or recovery codes stay out of every cache, signed in or not."""
     response = make_response(body, status)
@@ -88,7 +93,7 @@ def login():
             commit(db)
             form.password.errors.append("Wrong username or password, or the account is locked.")
         elif user.has_mfa or user_service.mfa_required(
-                user, current_app.config.get("MFA_REQUIRED_ROLES", ())):
+                user, _required_roles()):
             commit(db)
             target = _safe_next(request.args.get("next"))
             session.clear()
@@ -236,7 +241,7 @@ def _account_page(disable_form=None, status: int = 200):
     return render_template(
         "auth/account.html", user=user,
         codes_left=user_service.recovery_codes_left(db, user) if user.has_mfa else 0,
-        required=user_service.mfa_required(user, current_app.config.get("MFA_REQUIRED_ROLES", ())),
+        required=user_service.mfa_required(user, _required_roles()),
         disable_form=disable_form or TotpCodeForm(formdata=None),
     ), status
 
@@ -267,12 +272,12 @@ def account_mfa_disable():
     db, now = get_session(), utcnow()
     user = current_user._get_current_object()
     form = TotpCodeForm()
-    if user_service.mfa_required(user, current_app.config.get("MFA_REQUIRED_ROLES", ())):
-        flash("Your role must use two-factor authentication; it cannot be turned off.", "danger")
-        return redirect(url_for("auth.account"))
     if form.validate_on_submit() and user.has_mfa:
         try:
-            user_service.disable_totp(db, user, form.code.data, now)
+            user_service.disable_totp(db, user, form.code.data, now, _required_roles())
+        except Conflict as error:
+            flash(error.message, "danger")
+            return redirect(url_for("auth.account"))
         except ValidationFailed as error:
             audit.record(db, current_actor(), "mfa_code_refused", "user", user.id, now=now,
                          outcome="denied", context="turning mfa off")
