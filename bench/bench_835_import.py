@@ -25,12 +25,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from workqueue import migrate
-from workqueue.db import make_engine
+from workqueue.db import count_statements, make_engine
 from workqueue.models import (
     AssignmentStrategy,
     Claim,
@@ -159,18 +159,13 @@ def _child(url: str, path: Path) -> None:
     parse_seconds = time.perf_counter() - started
     rss_after_parse = _peak_rss_mb()
     engine = make_engine(url)
-    statements = 0
-
-    def count(*_args) -> None:
-        nonlocal statements
-        statements += 1
-
-    event.listen(engine, "before_cursor_execute", count)
     started = time.perf_counter()
-    with Session(engine) as session, path.open("rb") as stream:
+    with (count_statements(engine) as seen, Session(engine) as session,
+          path.open("rb") as stream):
         result = import_remittance(session, stream, Actor.system("cli"), NOW, collect=False)
         session.commit()
     import_seconds = time.perf_counter() - started
+    statements = len(seen)
     engine.dispose()
     print(json.dumps({"parsed": parsed, "parse_seconds": parse_seconds,
                       "import_seconds": import_seconds, "counts": result.counts,

@@ -19,18 +19,17 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workqueue import create_app, migrate  # noqa: E402
-from workqueue.db import engine_of, session_scope  # noqa: E402
+from workqueue.db import count_statements, engine_of, session_scope  # noqa: E402
 from workqueue.demo.bulk import bulk_insert_work_items  # noqa: E402
 from workqueue.demo.seed import seed_demo  # noqa: E402
 from workqueue.forms.queues import WorklistFilterForm, worklist_filter  # noqa: E402
@@ -87,20 +86,6 @@ def _database(base: str, tmp: Path) -> tuple[str, callable]:
         admin.dispose()
 
     return make_url(base).set(database=name).render_as_string(hide_password=False), drop
-
-
-@contextmanager
-def count_statements(engine):
-    seen: list[str] = []
-
-    def before(_c, _cur, statement, _p, _ctx, _many):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def pct(values: list[float], q: float) -> float:

@@ -146,3 +146,19 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def count_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every statement sent to the database while the block runs, for tests and benchmarks
+    that hold a page or an import to a statement count (N+1 shows up as a growing count)."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

@@ -1,9 +1,7 @@
 """The worklist page runs the same number of SQL statements whatever its page size (no N+1)."""
 
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from tests.factories import (
     make_patient,
@@ -12,22 +10,8 @@ from tests.factories import (
     make_user,
     make_work_item,
 )
+from workqueue.db import count_statements
 from workqueue.security import utcnow
-
-
-@contextmanager
-def count_statements(engine):
-    """Every statement sent to the database while the block runs (Indico's count_queries)."""
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, _params, _context, _many):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
