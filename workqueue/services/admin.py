@@ -101,6 +101,12 @@ def issue_token(session: Session, user: User, actor: Actor, now: datetime) -> st
     return token
 
 
+def reset_mfa(session: Session, user: User, actor: Actor, now: datetime) -> None:
+    """Forget ``user``'s second factor and recovery codes (a lost phone); they enrol again."""
+    users.reset_totp(session, user)
+    audit.record(session, actor, "mfa_reset", "user", user.id, now=now)
+
+
 def set_user_skills(session: Session, user: User, skills: list[tuple[str, str]], actor: Actor,
                     now: datetime) -> None:
     """Replace a user's skills with ``(kind, value)`` pairs.

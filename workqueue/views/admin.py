@@ -24,7 +24,6 @@ from workqueue.security import current_actor, requires, utcnow
 from workqueue.services import admin as admin_service
 from workqueue.services import audit, audit_seals
 from workqueue.services import queues as queue_service
-from workqueue.services import users as users_service
 from workqueue.views.reports import csv_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -161,8 +160,7 @@ def user_token(user_id: int):
 def user_mfa_reset(user_id: int):
     user, db = _load(User, user_id), get_session()
     if EmptyForm().validate_on_submit():
-        users_service.reset_totp(db, user)
-        audit.record(db, current_actor(), "mfa_reset", "user", user.id, now=utcnow())
+        admin_service.reset_mfa(db, user, current_actor(), utcnow())
         commit(db)
         flash(f"Two-factor authentication of {user.username} reset; they can set it up again.",
               "success")
