@@ -307,7 +307,7 @@ def import_rows(session: Session, stream: BinaryIO, actor: Actor, now: datetime,
         if collect or len(result.rows) < MAX_STORED_ROWS:
             result.rows.append(outcome)
         if progress is not None and size:
-            percent = min(99, int(100 * _position(stream) / size))
+            percent = min(99, int(100 * stream_position(stream) / size))
             if percent > last_percent:
                 last_percent = percent
                 progress(percent)
@@ -390,7 +390,8 @@ def _row_key(event: Any) -> str:
     return getattr(event, "member_id", "") or getattr(event, "patient_account", "") or ""
 
 
-def _position(stream: BinaryIO) -> int:
+def stream_position(stream: BinaryIO) -> int:
+    """How far into ``stream`` the reader is, for progress (0 when it cannot say)."""
     try:
         return stream.tell()
     except (OSError, ValueError):

@@ -66,6 +66,8 @@ from workqueue.services.imports import (
     MAX_STORED_ERRORS,
     check_envelope,
     get_import_run,
+    match_payer,
+    stream_position,
 )
 from workqueue.services.reason_codes import load_catalog, record_unknown_codes
 from workqueue.services.work_items import (
@@ -166,7 +168,7 @@ def import_remittance(session: Session, stream: BinaryIO, actor: Actor, now: dat
     for event in x12.iter_remittance(stream, catalog):
         importer.handle(event)
         if progress is not None and isinstance(event, x12.PaymentFinished) and size:
-            progress(min(99, int(100 * _position(stream) / size)))
+            progress(min(99, int(100 * stream_position(stream) / size)))
     result = importer.finish()
     if run is not None:
         result.run_id = run.id
@@ -297,7 +299,7 @@ class _Importer:
         self.payment = payment
         if self.result.remittance is not None:
             self.result.remittance.payments.append(payment)
-        payer = self._match_payer(payment.payer)
+        payer = match_payer(self.session, payment.payer.id, payment.payer.name, self.payers)
         keys = _payer_keys(payer, payment.payer)
         outcome = PaymentOutcome(payment.payer.name, payment.trace_number, payment.amount,
                                  "posted")
@@ -378,19 +380,6 @@ class _Importer:
                            f"refused it ({error.__class__.__name__}); nothing of it was saved")
         self.result.counts["payments_failed"] += 1
         self._problem(payment.segment, outcome.message)
-
-    def _match_payer(self, party: x12.Party) -> Payer | None:
-        key = (party.id.strip(), party.name.strip().upper())
-        if key not in self.payers:
-            payer = None
-            if key[0]:
-                payer = self.session.scalar(select(Payer).where(Payer.edi_payer_id == key[0])
-                                            .order_by(Payer.id).limit(1))
-            if payer is None and key[1]:
-                payer = next((p for p in self.session.scalars(select(Payer))
-                              if p.name.strip().upper() == key[1]), None)
-            self.payers[key] = payer
-        return self.payers[key]
 
     # claims
 
@@ -817,13 +806,6 @@ class _Importer:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def _position(stream: BinaryIO) -> int:
-    try:
-        return stream.tell()
-    except (OSError, ValueError):
-        return 0
-
 
 def _payer_keys(payer: Payer | None, party: x12.Party) -> list[str]:
     """The key stored first, then every other key the same payer may have been stored under."""
