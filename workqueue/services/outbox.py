@@ -133,8 +133,11 @@ def failed_requests(session: Session, limit: int = 50) -> list[JobRequest]:
 
 
 def record_sweep_run(session: Session, name: str, started: datetime, finished: datetime,
-                     result: dict) -> None:
-    """Remember when a periodic sweep last ran and what it did (the operations page shows it)."""
+                     result: dict, *, finished_run: bool = True) -> None:
+    """Remember when a periodic sweep last ran and what it did (the operations page shows it).
+
+    ``finished_run`` False records the progress of a run still going: ``runs`` counts it only
+    when it ends."""
 
     run = session.get(SweepRun, name)
     if run is None:
@@ -144,7 +147,8 @@ def record_sweep_run(session: Session, name: str, started: datetime, finished: d
     run.last_finished_at = finished
     run.last_duration_ms = int((finished - started).total_seconds() * 1000)
     run.last_result = result
-    run.runs = (run.runs or 0) + 1
+    if finished_run:
+        run.runs = (run.runs or 0) + 1
     session.flush()
 
 

@@ -36,6 +36,7 @@ from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.catalog import coding_rules, default_tables, load_drug_catalog
 from workqueue.services.coding import code_stored_visit
+from workqueue.services.outbox import record_sweep_run
 
 ALL_CODES = "all"  # the job argument for "every open visit" (no HCPCS code looks like it)
 BATCH_SIZE = 200
@@ -113,27 +114,10 @@ def sweep_name(code: str | None) -> str:
     return SWEEP_PREFIX + (code or ALL_CODES)
 
 
-def _sweep_row(session: Session, code: str | None, now: datetime) -> SweepRun:
-    name = sweep_name(code)
-    row = session.get(SweepRun, name)
-    if row is None:
-        row = SweepRun(name=name, runs=0, last_started_at=now)
-        session.add(row)
-    return row
-
-
 def _record_progress(session: Session, result: RecodeResult, state: str, started: datetime,
-                     now: datetime, error: str | None = None) -> None:
-    code = None if result.code == ALL_CODES else result.code
-    row = _sweep_row(session, code, started)
-    row.last_started_at = started
-    row.last_finished_at = now
-    row.last_duration_ms = max(0, int((now - started).total_seconds() * 1000))
-    # A new dict each time: JSON columns only notice reassignment.
-    row.last_result = {"state": state, **result.as_dict()} | ({"error": error} if error else {})
-    if state == "done":
-        row.runs = (row.runs or 0) + 1
-    session.flush()
+                     now: datetime) -> None:
+    record_sweep_run(session, SWEEP_PREFIX + result.code, started, now,
+                     {"state": state, **result.as_dict()}, finished_run=state == "done")
 
 
 def request_recode(session: Session, codes: list[str | None], change_event_id: int,
