@@ -6,18 +6,22 @@ from decimal import Decimal
 
 from workqueue.domain.roles import Role
 from workqueue.models import (
+    Administration,
     Authorization,
     AuthorizationStatus,
+    CareSetting,
     Claim,
     ClaimLine,
     Coverage,
     Denial,
+    InfusionVisit,
     Patient,
     Payer,
     PayerAppealLevel,
     PayerType,
     Queue,
     User,
+    VisitStatus,
     WorkItem,
 )
 from workqueue.services.audit import Actor
@@ -118,6 +122,26 @@ def make_authorization(session, coverage=None, **overrides) -> Authorization:
     session.add(auth)
     session.flush()
     return auth
+
+
+def make_infusion_visit(session, drug: str, dose: str, *, authorized_units: int = 100,
+                        stop: bool = True, status: VisitStatus = VisitStatus.SCHEDULED
+                        ) -> InfusionVisit:
+    """An office visit on 2026-11-30 with one IV infusion of ``dose`` mg of ``drug`` (15:00 to
+    17:00, or no stop time), under a new authorization of ``authorized_units``; not coded."""
+    auth = make_authorization(session, make_coverage(session), drug_code=drug,
+                              authorized_units=authorized_units)
+    visit = InfusionVisit(patient_id=auth.patient_id, authorization_id=auth.id,
+                          scheduled_date=date(2026, 11, 30), setting=CareSetting.OFFICE,
+                          status=status)
+    visit.administrations.append(Administration(
+        label="a1", kind="therapeutic", route="iv_infusion", drug_code=drug,
+        dose=Decimal(dose), dose_unit="mg", discarded=Decimal("0"),
+        start_at=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
+        stop_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC) if stop else None))
+    session.add(visit)
+    session.flush()
+    return visit
 
 
 def make_work_item(session, kind: str = "ar_followup", *, now: datetime = NOW,

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,12 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
-from tests.factories import make_authorization, make_coverage, make_queue, make_user, make_work_item
+from tests.factories import make_infusion_visit, make_queue, make_user, make_work_item
 from tests.jobs.conftest import drain, scope
 from workqueue.models import (
-    Administration,
     AuditEvent,
-    CareSetting,
     DrugCatalogEntry,
     InfusionVisit,
     JobRequest,
@@ -30,21 +27,11 @@ from workqueue.services.catalog import seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
 
 SCRIPT = Path(sys.executable).with_name("workqueue")
-DAY = date(2026, 11, 30)
 
 
 def _visit(session, drug: str, dose: str, authorized_units: int, *, stop: bool = True) -> int:
-    auth = make_authorization(session, make_coverage(session), drug_code=drug,
-                              authorized_units=authorized_units)
-    visit = InfusionVisit(patient_id=auth.patient_id, authorization_id=auth.id,
-                          scheduled_date=DAY, setting=CareSetting.OFFICE)
-    visit.administrations.append(Administration(
-        label="a1", kind="therapeutic", route="iv_infusion", drug_code=drug,
-        dose=Decimal(dose), dose_unit="mg", discarded=Decimal("0"),
-        start_at=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
-        stop_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC) if stop else None))
-    session.add(visit)
-    session.flush()
+    visit = make_infusion_visit(session, drug, dose, authorized_units=authorized_units,
+                                stop=stop)
     code_stored_visit(session, visit)
     return visit.id
 

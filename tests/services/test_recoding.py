@@ -4,7 +4,7 @@ only" worklist shows), leaves other drugs' and closed visits alone, and a second
 nothing."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,17 +12,14 @@ from sqlalchemy import func, select
 
 from tests.factories import (
     NOW,
-    make_authorization,
     make_claim,
-    make_coverage,
+    make_infusion_visit,
     make_user,
     make_work_item,
 )
 from workqueue.domain.errors import NotFound, ValidationFailed
 from workqueue.models import (
-    Administration,
     AuditEvent,
-    CareSetting,
     ClaimStatus,
     DrugCatalogEntry,
     InfusionVisit,
@@ -40,24 +37,6 @@ from workqueue.services.recoding import (
     require_known_code,
 )
 
-DAY = date(2026, 11, 30)
-
-
-def _visit(session, drug: str, dose: str, *, authorized_units: int | None = None,
-           stop: bool = True, status: VisitStatus = VisitStatus.SCHEDULED) -> InfusionVisit:
-    auth = make_authorization(session, make_coverage(session), drug_code=drug,
-                              authorized_units=authorized_units)
-    visit = InfusionVisit(patient_id=auth.patient_id, authorization_id=auth.id,
-                          scheduled_date=DAY, setting=CareSetting.OFFICE, status=status)
-    visit.administrations.append(Administration(
-        label="a1", kind="therapeutic", route="iv_infusion", drug_code=drug,
-        dose=Decimal(dose), dose_unit="mg", discarded=Decimal("0"),
-        start_at=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
-        stop_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC) if stop else None))
-    session.add(visit)
-    session.flush()
-    return visit
-
 
 @dataclass
 class Scene:
@@ -73,15 +52,16 @@ class Scene:
 def scene(session) -> Scene:
     seed_drug_catalog(session)
     admin = make_user(session, "admin")
-    infliximab = _visit(session, "J1745", "415", authorized_units=42)
+    infliximab = make_infusion_visit(session, "J1745", "415", authorized_units=42)
     code_stored_visit(session, infliximab)
     assert infliximab.has_coding_errors is False
     item = make_work_item(session, "prior_auth", title="Infliximab auth", visit_id=infliximab.id,
                           patient_id=infliximab.patient_id, now=NOW)
-    other = _visit(session, "J9312", "700", authorized_units=500, stop=False)
-    cancelled = _visit(session, "J1745", "415", authorized_units=42,
-                       status=VisitStatus.CANCELLED)
-    billed = _visit(session, "J1745", "415", authorized_units=42, status=VisitStatus.COMPLETED)
+    other = make_infusion_visit(session, "J9312", "700", authorized_units=500, stop=False)
+    cancelled = make_infusion_visit(session, "J1745", "415", authorized_units=42,
+                                    status=VisitStatus.CANCELLED)
+    billed = make_infusion_visit(session, "J1745", "415", authorized_units=42,
+                                 status=VisitStatus.COMPLETED)
     make_claim(session, visit_id=billed.id, status=ClaimStatus.PAID)
     for visit in (other, cancelled, billed):
         visit.has_coding_errors = False
@@ -179,7 +159,7 @@ def test_running_the_recode_twice_changes_nothing(session, scene) -> None:
 
 
 def test_batches_cover_every_visit_and_checkpoint_after_each(session, scene) -> None:
-    second = _visit(session, "J1745", "415", authorized_units=42)
+    second = make_infusion_visit(session, "J1745", "415", authorized_units=42)
     code_stored_visit(session, second)
     _edit(session, scene.admin_actor, unit_size=Decimal("5"))
     checkpoints = []
