@@ -74,19 +74,21 @@ def complete(visit_id: int):
 def catalog():
     can_edit = has_permission(current_user.role, Permission.ADMINISTER)
     db = get_session()
-    recodes = recent_recodes(db)
     return render_template("visits/catalog.html", entries=list_drug_entries(db),
-                           can_edit=can_edit, recodes=recodes,
-                           working=any(is_working(run) for run in recodes))
+                           can_edit=can_edit, **_recodes(db))
 
 
 @bp.route("/catalog/recodes")
 @requires(Permission.VIEW_WORK)
 def recode_progress():
     """The polled partial: codes and counts of re-coding runs (no patient data, no audit)."""
-    recodes = recent_recodes(get_session())
-    return render_template("visits/_recodes.html", recodes=recodes,
-                           working=any(is_working(run) for run in recodes))
+    return render_template("visits/_recodes.html", **_recodes(get_session()))
+
+
+def _recodes(db) -> dict:
+    """The latest re-coding runs, and whether any is still going (the page keeps polling)."""
+    recodes = recent_recodes(db)
+    return {"recodes": recodes, "working": any(is_working(run) for run in recodes)}
 
 
 @bp.route("/catalog/new", methods=["GET", "POST"])
