@@ -32,11 +32,9 @@ def _import_file(file: Path, kind: str):
     """Apply the file in one CLI transaction (each row in its own savepoint)."""
     from workqueue import create_app
     from workqueue.db import session_scope
-    from workqueue.models import ImportRun
     from workqueue.security import utcnow
     from workqueue.services.audit import Actor
-    from workqueue.services.imports import _IMPORTERS as importers
-    from workqueue.services.imports import UnsupportedFile, detect_kind
+    from workqueue.services.imports import UnsupportedFile, detect_kind, import_now
 
     app = create_app()
     now = utcnow()
@@ -47,11 +45,7 @@ def _import_file(file: Path, kind: str):
             raise UnsupportedFile(f"this is a {found} file, not a {kind}; use "
                                   f"`workqueue import-{found}`")
         with app.app_context(), session_scope(app) as session:
-            run = ImportRun(kind=kind, file_name=file.name[:200], sha256="", channel="cli",
-                            counts={}, payments=[], errors=[], created_at=now, started_at=now)
-            session.add(run)
-            session.flush()
-            return importers[kind](session, stream, actor, now, run=run)
+            return import_now(session, stream, kind, file.name, actor, now)
 
 
 def _summary(result) -> str:

@@ -32,20 +32,15 @@ def _import_file(file: Path):
     """Post the file in one CLI transaction (each payment in its own savepoint)."""
     from workqueue import create_app
     from workqueue.db import session_scope
-    from workqueue.models import ImportRun
     from workqueue.security import utcnow
     from workqueue.services.audit import Actor
-    from workqueue.services.remittances import import_remittance
+    from workqueue.services.imports import import_now
 
     app = create_app()
     now = utcnow()
     actor = Actor.system("cli")
     with app.app_context(), session_scope(app) as session, file.open("rb") as stream:
-        run = ImportRun(kind="835", file_name=file.name[:200], sha256="", channel="cli",
-                        counts={}, payments=[], errors=[], created_at=now, started_at=now)
-        session.add(run)
-        session.flush()
-        result = import_remittance(session, stream, actor, now, run=run)
+        result = import_now(session, stream, "835", file.name, actor, now)
     return result
 
 

@@ -183,6 +183,21 @@ def run_stored_import(session: Session, run_id: int, now: datetime, directory: P
     return run
 
 
+def import_now(session: Session, stream: BinaryIO, kind: str, file_name: str, actor: Actor,
+               now: datetime) -> Any:
+    """Apply a file at once, not as a job (the ``import-835/271/277`` commands): the run is
+    recorded under ``actor``'s channel and the importer of ``kind`` fills it in. Flushes;
+    the caller commits.
+
+    :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
+    """
+    run = ImportRun(kind=kind, file_name=file_name[:200], sha256="", channel=actor.channel,
+                    counts={}, payments=[], errors=[], created_at=now, started_at=now)
+    session.add(run)
+    session.flush()
+    return _IMPORTERS[kind](session, stream, actor, now, run=run)
+
+
 def mark_run_failed(session: Session, run_id: int, error: str, now: datetime) -> None:
     """Once every retry has failed: the page shows the run failed (no patient data)."""
     run = session.get(ImportRun, run_id)
