@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -26,6 +28,33 @@ _NOUNS = {"271": "member", "277": "claim"}
 def _fail(command: str, message: str) -> NoReturn:
     click.echo(f"{command}: {message}", err=True)
     raise click.exceptions.Exit(UNREADABLE)
+
+
+@contextmanager
+def reported_errors(command: str, file: Path, kind: str) -> Iterator[None]:
+    """What every ``import-<kind>`` command does when an import cannot go on: one line on
+    stderr naming the file and the reason, exit status 2, never a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from workqueue.services.imports import UnsupportedFile
+
+    try:
+        yield
+    except click.exceptions.Exit:
+        raise
+    except X12Error as error:
+        _fail(command, f"{file}: not a readable {kind} file: {error}; nothing was imported")
+    except UnsupportedFile as error:
+        _fail(command, f"{file}: {error.message}; nothing was imported")
+    except OSError as error:
+        _fail(command, f"{file}: cannot open: {error.strerror or error}")
+    except OperationalError as error:
+        _fail(command, "the database could not be reached or refused the import "
+              f"({error.__class__.__name__}); nothing was imported")
+    except Exception as error:  # last resort: a message, never a traceback
+        log.debug("%s failed", command, exc_info=True)
+        _fail(command, f"the import stopped on an unexpected error "
+              f"({error.__class__.__name__}); nothing was imported")
 
 
 def _import_file(file: Path, kind: str):
@@ -69,26 +98,8 @@ def _summary(result) -> str:
 
 
 def _run(kind: str, file: Path, as_json: bool) -> None:
-    command = f"import-{kind}"
-    from workqueue.services.imports import UnsupportedFile
-
-    try:
+    with reported_errors(f"import-{kind}", file, kind):
         result = _import_file(file, kind)
-    except X12Error as error:
-        _fail(command, f"{file}: not a readable {kind} file: {error}; nothing was imported")
-    except UnsupportedFile as error:
-        _fail(command, f"{file}: {error.message}; nothing was imported")
-    except OSError as error:
-        _fail(command, f"{file}: cannot open: {error.strerror or error}")
-    except Exception as error:  # last resort: a message, never a traceback
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(error, OperationalError):
-            _fail(command, "the database could not be reached or refused the import "
-                  f"({error.__class__.__name__}); nothing was imported")
-        log.debug("%s failed", command, exc_info=True)
-        _fail(command, f"the import stopped on an unexpected error "
-              f"({error.__class__.__name__}); nothing was imported")
     if as_json:
         click.echo(json.dumps({"run": result.run_id, "kind": kind, "counts": result.counts,
                                "already_imported": result.already_imported,

@@ -9,23 +9,14 @@ message on stderr and never a traceback, and with nothing saved.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from workqueue.x12.reader import X12Error
+from workqueue.commands.imports import reported_errors
 from workqueue.x12.remit835 import Remittance, parse_remittance
 from workqueue.x12.report import build_report, format_amount
-
-UNREADABLE = 2
-log = logging.getLogger(__name__)
-
-
-def _fail(message: str, status: int = UNREADABLE) -> NoReturn:
-    click.echo(f"import-835: {message}", err=True)
-    raise click.exceptions.Exit(status)
 
 
 def _import_file(file: Path):
@@ -101,7 +92,7 @@ def import_report(result) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
 def import_835(file: Path, dry_run: bool, as_json: bool) -> None:
     """Read an X12 835 remittance FILE, post payments, open denial items, and report."""
-    try:
+    with reported_errors("import-835", file, "835"):
         if dry_run:
             with file.open("rb") as stream:
                 remittance = parse_remittance(stream)
@@ -111,21 +102,6 @@ def import_835(file: Path, dry_run: bool, as_json: bool) -> None:
             result = _import_file(file)
             output = json.dumps(import_report(result), indent=2) if as_json \
                 else _import_summary(result)
-    except X12Error as error:
-        _fail(f"{file}: not a readable 835 file: {error}; nothing was imported")
-    except OSError as error:
-        _fail(f"{file}: cannot open: {error.strerror or error}")
-    except click.exceptions.Exit:
-        raise
-    except Exception as error:  # last resort: a message, never a traceback
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(error, OperationalError):
-            _fail("the database could not be reached or refused the import "
-                  f"({error.__class__.__name__}); nothing was imported")
-        log.debug("import-835 failed", exc_info=True)
-        _fail(f"the import stopped on an unexpected error ({error.__class__.__name__}); "
-              "nothing was imported")
     click.echo(output)
 
 
