@@ -48,7 +48,7 @@ def import_claim_statuses(session: Session, stream: BinaryIO, actor: Actor, now:
     :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
     """
     applier = _Applier(session, actor, now)
-    return import_rows(session, stream, actor, now, kind="277",
+    return import_rows(session, stream, now, kind="277",
                        events=x12.iter_claim_statuses, apply=applier.apply, count=_count,
                        **options)
 

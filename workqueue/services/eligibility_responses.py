@@ -87,7 +87,7 @@ def import_eligibility(session: Session, stream: BinaryIO, actor: Actor, now: da
     :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
     """
     applier = _Applier(session, actor, now)
-    return import_rows(session, stream, actor, now, kind="271", events=x12.iter_eligibility,
+    return import_rows(session, stream, now, kind="271", events=x12.iter_eligibility,
                        apply=applier.apply, count=_count, **options)
 
 

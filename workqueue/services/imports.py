@@ -283,7 +283,7 @@ ROW_COUNT_KEYS = ("rows", "applied", "already", "stale", "errors", "problems", "
                   "items_noted", "needs_action")
 
 
-def import_rows(session: Session, stream: BinaryIO, actor: Actor, now: datetime, *, kind: str,
+def import_rows(session: Session, stream: BinaryIO, now: datetime, *, kind: str,
                 events: Callable[[BinaryIO], Iterator[Any]],
                 apply: Callable[[Any], RowOutcome], count: Callable[[RowOutcome, dict], None],
                 progress: Progress | None = None, run: ImportRun | None = None,
