@@ -1,6 +1,8 @@
 """Fixtures for background-job tests: an app on committed transactions with instant retries,
 a flushed Redis, a denial scenario with a letter-ready claim, and a burst worker helper."""
 
+import io
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -9,6 +11,7 @@ from decimal import Decimal
 import pytest
 from rq import SimpleWorker
 
+from tests.conftest import AuthActions
 from tests.factories import (
     NOW,
     make_claim,
@@ -34,6 +37,25 @@ def jobs_app(committed_app, redis_conn):
     conn = committed_app.extensions.pop("workqueue.redis", None)
     if conn is not None:
         conn.close()
+
+
+@pytest.fixture
+def import_app(jobs_app, tmp_path):
+    """The jobs app with its own folder for uploaded import files."""
+    jobs_app.config["IMPORT_DIR"] = str(tmp_path / "imports")
+    return jobs_app
+
+
+def upload_file(app, username: str, content: bytes, name: str):
+    """Sign ``username`` in, upload ``content`` on the imports page; (client, run id)."""
+    client = app.test_client()
+    auth = AuthActions(client)
+    assert auth.login(username).status_code == 302
+    response = client.post("/imports/", data={"csrf_token": auth.csrf("/imports/"),
+                                              "file": (io.BytesIO(content), name)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return client, int(re.search(r"/imports/(\d+)", response.headers["Location"]).group(1))
 
 
 @contextmanager

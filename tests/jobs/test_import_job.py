@@ -3,16 +3,13 @@ report shows posted, denied (linked to the new items, routed by category skill),
 and problems; a second upload of the same file changes nothing; a broken file fails the run
 with the reason instead of retrying."""
 
-import io
 import re
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import AuthActions
 from tests.factories import make_claim, make_payer, make_queue, make_user, make_work_item
-from tests.jobs.conftest import drain, scope
+from tests.jobs.conftest import drain, scope, upload_file
 from tests.x12.edi_samples import envelope, payment
 from workqueue.models import (
     AssignmentStrategy,
@@ -32,12 +29,6 @@ UNMATCHED = ["CLP*PCN-NOWHERE*1*500*400**12*ICN3", "NM1*QC*1*EXAMPLE*JORDAN****M
              "CAS*CO*45*100"]
 BAD = ["CLP*PCN-W3*1*1000*7O0**12*ICN4", "CAS*CO*45*300"]
 FILE = envelope([payment(PAID + DENIED + UNMATCHED + BAD, amount="1100")]).encode()
-
-
-@pytest.fixture
-def import_app(jobs_app, tmp_path):
-    jobs_app.config["IMPORT_DIR"] = str(tmp_path / "imports")
-    return jobs_app
 
 
 def _setup(app):
@@ -61,15 +52,7 @@ def _setup(app):
 
 
 def _upload(app, username, content=FILE):
-    client = app.test_client()
-    auth = AuthActions(client)
-    assert auth.login(username).status_code == 302
-    response = client.post("/imports/", data={"csrf_token": auth.csrf("/imports/"),
-                                              "file": (io.BytesIO(content),
-                                                       "remit.835")},
-                           content_type="multipart/form-data")
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return client, int(re.search(r"/imports/(\d+)", response.headers["Location"]).group(1))
+    return upload_file(app, username, content, "remit.835")
 
 
 def test_upload_is_imported_by_a_worker_and_the_page_shows_the_report(import_app):

@@ -3,15 +3,12 @@ the page lists each member or claim with what was done and the per-row errors, t
 items moved; the same file again changes nothing; a broken file fails the run with the
 reason instead of retrying."""
 
-import io
 import re
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import AuthActions
 from tests.factories import make_claim, make_coverage, make_payer, make_user, make_work_item
-from tests.jobs.conftest import drain, scope
+from tests.jobs.conftest import drain, scope, upload_file
 from tests.x12.edi_samples_27x import claim_277, file_271, file_277, member_271
 from workqueue.models import Activity, Claim, Coverage, ImportRun, JobRequest, WorkItem
 
@@ -20,12 +17,6 @@ FILE_271 = file_271(member_271(3, "MEMJOB1", ["EB*1*IND*30", "EB*C*IND*30***29*1
                     member_271(5, "NOBODY", ["EB*1**30"])).encode()
 FILE_277 = file_277(claim_277(4, "PCN-J1", "STC*A7:562:85*20261121", trace="T1"),
                     claim_277(5, "PCN-NONE", "STC*A2:20:PR*20261121", trace="T2")).encode()
-
-
-@pytest.fixture
-def import_app(jobs_app, tmp_path):
-    jobs_app.config["IMPORT_DIR"] = str(tmp_path / "imports")
-    return jobs_app
 
 
 def _setup(app):
@@ -41,19 +32,8 @@ def _setup(app):
         return make_user(session, "ar_specialist").username
 
 
-def _upload(app, username, content, name):
-    client = app.test_client()
-    auth = AuthActions(client)
-    assert auth.login(username).status_code == 302
-    response = client.post("/imports/", data={"csrf_token": auth.csrf("/imports/"),
-                                              "file": (io.BytesIO(content), name)},
-                           content_type="multipart/form-data")
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return client, int(re.search(r"/imports/(\d+)", response.headers["Location"]).group(1))
-
-
 def test_a_271_is_applied_by_a_worker_and_the_page_lists_each_member(import_app):
-    client, run_id = _upload(import_app, _setup(import_app), FILE_271, "elig.271")
+    client, run_id = upload_file(import_app, _setup(import_app), FILE_271, "elig.271")
     drain(import_app, "imports")
     assert client.get(f"/imports/{run_id}/progress").headers.get("HX-Refresh") == "true"
     with scope(import_app) as session:
@@ -76,7 +56,7 @@ def test_a_271_is_applied_by_a_worker_and_the_page_lists_each_member(import_app)
 
 def test_a_277_is_applied_by_a_worker_and_a_second_upload_changes_nothing(import_app):
     uploader = _setup(import_app)
-    client, first = _upload(import_app, uploader, FILE_277, "status.277")
+    client, first = upload_file(import_app, uploader, FILE_277, "status.277")
     drain(import_app, "imports")
     with scope(import_app) as session:
         run = session.get(ImportRun, first)
@@ -88,7 +68,7 @@ def test_a_277_is_applied_by_a_worker_and_a_second_upload_changes_nothing(import
     page = client.get(f"/imports/{first}").get_data(as_text=True)
     assert "PCN-J1" in page and "fix and resubmit" in page
     assert "claim PCN-NONE: no claim with this number" in page
-    _, second = _upload(import_app, uploader, FILE_277, "status-again.277")
+    _, second = upload_file(import_app, uploader, FILE_277, "status-again.277")
     drain(import_app, "imports")
     with scope(import_app) as session:
         run = session.get(ImportRun, second)
@@ -100,7 +80,7 @@ def test_a_277_is_applied_by_a_worker_and_a_second_upload_changes_nothing(import
 
 def test_a_271_with_a_broken_envelope_fails_the_run_with_the_reason(import_app):
     uploader = _setup(import_app)
-    client, run_id = _upload(import_app, uploader, FILE_271.replace(b"SE*", b"SE*9", 1),
+    client, run_id = upload_file(import_app, uploader, FILE_271.replace(b"SE*", b"SE*9", 1),
                              "broken.271")
     drain(import_app, "imports")
     with scope(import_app) as session:
