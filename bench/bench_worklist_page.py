@@ -29,13 +29,13 @@ from werkzeug.datastructures import MultiDict
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workqueue import create_app, migrate  # noqa: E402
+from workqueue.clock import utcnow  # noqa: E402
 from workqueue.db import count_statements, engine_of, session_scope  # noqa: E402
 from workqueue.demo.bulk import bulk_insert_work_items  # noqa: E402
 from workqueue.demo.seed import seed_demo  # noqa: E402
 from workqueue.forms.queues import WorklistFilterForm, worklist_filter  # noqa: E402
 from workqueue.models import Payer, Queue, User  # noqa: E402
 from workqueue.screens import worklist_page  # noqa: E402
-from workqueue.security import utcnow  # noqa: E402
 
 QUERIES = (
     "",

@@ -17,12 +17,28 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from workqueue import create_app, migrate
+from workqueue import clock, create_app, migrate
 from workqueue.config import TestConfig
 from workqueue.db import make_engine
 from workqueue.models import Base
 
 _PG_PREFIX = "postgresql"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def product_clock():
+    """The product's clock at ``tests.factories.NOW`` (ticking on from there) for the whole run,
+    in this process and, through ``WORKQUEUE_CLOCK``, in every worker or command a test starts.
+
+    Test data is written relative to NOW, so the suite reads the same on any calendar day;
+    ``.ci/run`` also runs it with the machine's date moved a year ahead to prove that nothing
+    reads the wall clock on its own. A test that needs another moment uses ``clock.travel``.
+    """
+    from tests.factories import NOW
+
+    with clock.travel(NOW), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKQUEUE_CLOCK", clock.setting_for_children())
+        yield
 
 
 def _is_postgres(url: str) -> bool:

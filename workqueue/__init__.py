@@ -18,8 +18,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    from workqueue import db, security
+    from workqueue import clock, db, security
     from workqueue.views import register_blueprints
+
+    if app.config.get("CLOCK"):
+        clock.set_source(clock.from_setting(app.config["CLOCK"]))
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key()

@@ -64,6 +64,9 @@ class Config:
     PRACTICE_TIN = os.environ.get("PRACTICE_TIN", "")
     LETTER_RENDER_DELAY_SECONDS = float(os.environ.get("LETTER_RENDER_DELAY_SECONDS", "0"))
     WTF_CSRF_TIME_LIMIT = None
+    # Puts this process's clock at an instant ("2026-11-27T15:00:00+00:00", ticking on from
+    # there; a trailing "!" freezes it): for tests and demos of another day, never production.
+    CLOCK = os.environ.get("WORKQUEUE_CLOCK", "")
     TESTING = False
 
 

@@ -6,12 +6,12 @@ A view is reachable only if it is decorated with :func:`requires` (naming the pe
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from workqueue.clock import utcnow
 from workqueue.db import get_session
 from workqueue.domain.roles import Permission, has_permission
 from workqueue.models import User
@@ -48,9 +48,6 @@ def permission_of(endpoint: str | None) -> Permission | str | None:
 def is_public(endpoint: str | None) -> bool:
     return permission_of(endpoint) == _PUBLIC
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def current_actor(channel: str | None = None) -> Actor:

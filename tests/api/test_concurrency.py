@@ -4,9 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from tests.factories import make_user, make_work_item
+from workqueue.clock import utcnow
 from workqueue.db import session_scope
 from workqueue.models import WorkItem
-from workqueue.security import utcnow
 from workqueue.services.users import issue_api_token
 
 

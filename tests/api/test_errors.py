@@ -5,11 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_user, make_work_item
+from tests.factories import NOW, make_user, make_work_item
 from workqueue.models import Activity, AuditEvent, WorkItem
-from workqueue.security import utcnow
 
-TODAY = utcnow().date()
+TODAY = NOW.date()  # the product clock is pinned at NOW (tests/conftest.py)
 
 
 def _item(session, kind="ar_followup", **fields):

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from tests.factories import make_queue, make_work_item
-from workqueue.security import utcnow
+from workqueue.clock import utcnow
 
 
 def test_workers_see_their_queues_supervisors_see_all(api_as, session, conforms):

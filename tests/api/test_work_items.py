@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from tests.factories import (
+    NOW,
     make_claim,
     make_denial,
     make_patient,
@@ -14,9 +15,8 @@ from tests.factories import (
     make_work_item,
 )
 from workqueue.models import Activity, AuditEvent, WorkItem
-from workqueue.security import utcnow
 
-TODAY = utcnow().date()
+TODAY = NOW.date()  # the product clock is pinned at NOW (tests/conftest.py)
 
 
 def _item(session, kind="ar_followup", **fields):

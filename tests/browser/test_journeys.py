@@ -24,8 +24,8 @@ from tests.factories import (
     make_user,
     make_work_item,
 )
+from workqueue.clock import utcnow
 from workqueue.models import ClaimLine, User, WorkItem
-from workqueue.security import utcnow
 from workqueue.services.letters import seed_letter_templates
 from workqueue.services.reason_codes import seed_reason_codes
 

@@ -2,7 +2,6 @@
 then sign in with the password and a code from the authenticator."""
 
 import re
-import time
 
 import pyotp
 import pytest
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, sign_out
 from tests.factories import make_user
+from workqueue.clock import utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_enrol_then_sign_in_with_a_code(page, live_server):
 
     code_field = page.get_by_label("6-digit code from your authenticator app")
     expect(code_field).to_be_focused()  # straight to typing, no mouse
-    page.keyboard.type(pyotp.TOTP(secret).now())
+    page.keyboard.type(pyotp.TOTP(secret).at(utcnow()))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Two-factor authentication is on")).to_be_visible()
     codes = page.locator("li.recovery-code")
@@ -53,7 +53,8 @@ def test_enrol_then_sign_in_with_a_code(page, live_server):
     page.wait_for_url("**/auth/login/code")
     field = page.get_by_label("6-digit code from your authenticator app")
     expect(field).to_have_attribute("autocomplete", "one-time-code")
-    field.fill(pyotp.TOTP(secret).at(time.time() + 30))  # the next step: the last one is spent
+    # The next step: the last one is spent.
+    field.fill(pyotp.TOTP(secret).at(utcnow().timestamp() + 30))
     field.press("Enter")
     page.wait_for_url(f"{base}/")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()

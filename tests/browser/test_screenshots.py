@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from tests.browser.conftest import sign_in, sign_out
 from tests.jobs.conftest import drain
+from workqueue.clock import utcnow
 from workqueue.demo.seed import seed_demo
 from workqueue.models import Claim, InfusionVisit, Queue, WorkItem
-from workqueue.security import utcnow
 from workqueue.services.audit_seals import SEAL_LAG, seal_pending
 from workqueue.services.reminders import sweep_reminders
 from workqueue.x12.synthetic import SyntheticClaim, build_277, build_835

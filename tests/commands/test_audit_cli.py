@@ -4,12 +4,13 @@ when the chain is intact, 1 with the finding on stderr when it is not, 2 without
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 
 from tests.jobs.conftest import scope
+from workqueue import clock
 from workqueue.services.audit import Actor, record
 
 SCRIPT = Path(sys.executable).with_name("workqueue")
@@ -25,7 +26,7 @@ def _run(tmp_path, database_url, *args):
 def test_seal_then_verify_then_tamper(committed_app, tmp_path):
     url = committed_app.config["DATABASE_URL"]
     with scope(committed_app) as session:
-        at = datetime.now(UTC) - timedelta(minutes=10)
+        at = clock.utcnow() - timedelta(minutes=10)
         ids = [record(session, Actor.system("cli"), "view", "claim", i, now=at)
                for i in range(30)]
         session.flush()

@@ -1,13 +1,14 @@
 """The audit-seal periodic job under a real RQ worker, and "verify now" on the admin audit page
 (a job too) showing the last seal and whether the chain is intact."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, text
 
 from tests.conftest import AuthActions
 from tests.factories import make_user
 from tests.jobs.conftest import drain, scope
+from workqueue import clock
 from workqueue.cron import build_scheduler, periodic_job
 from workqueue.jobs import get_redis
 from workqueue.jobs.audit_seals import seal_audit_events
@@ -18,7 +19,7 @@ from workqueue.services.audit_seals import GENESIS
 
 def _settled_events(app, count: int) -> None:
     with scope(app) as session:
-        at = datetime.now(UTC) - timedelta(minutes=10)
+        at = clock.utcnow() - timedelta(minutes=10)
         for i in range(count):
             record(session, Actor.system("job"), "view", "work_item", i, now=at)
 

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from tests.conftest import AuthActions
 from tests.factories import make_infusion_visit, make_queue, make_user, make_work_item
 from tests.jobs.conftest import drain, scope
+from workqueue.clock import utcnow
 from workqueue.models import (
     AuditEvent,
     DrugCatalogEntry,
     InfusionVisit,
     JobRequest,
 )
-from workqueue.security import utcnow
 from workqueue.services.catalog import seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
 

@@ -16,6 +16,7 @@ from tests.factories import (
     make_work_item,
 )
 from tests.jobs.conftest import scope
+from workqueue import clock
 from workqueue.models import Activity, Notification, Reminder, Team, WorkItem
 from workqueue.services.audit import Actor
 from workqueue.services.reminders import sweep_reminders
@@ -162,7 +163,7 @@ def test_hourly_reauthorization_job_opens_one_item_for_an_auth_near_expiry(sessi
     payer = make_payer(session, auth_lead_days=14)
     auth = make_authorization(session, make_coverage(session, payer=payer),
                               start_date=TODAY - timedelta(days=170),
-                              end_date=date.today() + timedelta(days=10))
+                              end_date=clock.today() + timedelta(days=10))
     assert open_reauthorizations.body(session) == {"opened": 1}
     assert open_reauthorizations.body(session) == {"opened": 0}
     item = session.scalars(select(WorkItem).where(WorkItem.authorization_id == auth.id)).one()

@@ -2,12 +2,13 @@
 no two seals of one range (PostgreSQL runs them truly in parallel; SQLite serializes them)."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.jobs.conftest import scope
+from workqueue import clock
 from workqueue.models import AuditSeal
 from workqueue.services.audit import Actor, record
 from workqueue.services.audit_seals import GENESIS, seal_pending, verify
@@ -17,7 +18,7 @@ from workqueue.services.audit_seals import GENESIS, seal_pending, verify
 def test_racing_sealers_make_one_chain(committed_app, serialize):
     """``serialize=False`` bypasses the advisory lock: only the unique range start stands
     between eight sealers and a forked chain."""
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     with scope(committed_app) as session:
         for i in range(3_000):
             record(session, Actor.system("job"), "view", "work_item", i,

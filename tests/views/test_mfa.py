@@ -2,7 +2,6 @@
 enrolment from the account page, turning it off, the admin's reset, required roles, lock-out."""
 
 import re
-import time
 from datetime import timedelta
 
 import pyotp
@@ -11,8 +10,8 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token_from
 from tests.factories import make_user
+from workqueue.clock import utcnow
 from workqueue.models import AuditEvent
-from workqueue.security import utcnow
 from workqueue.services import users
 
 
@@ -82,7 +81,7 @@ def test_a_right_code_signs_in_and_goes_where_the_user_was_going(session, client
     login = _post(client, "/auth/login?next=/notifications/settings",
                   {"username": user.username, "password": "demo-password-1"}, "/auth/login")
     assert login.headers["Location"].endswith("/auth/login/code")
-    response = _post(client, "/auth/login/code", {"code": pyotp.TOTP(secret).now()})
+    response = _post(client, "/auth/login/code", {"code": pyotp.TOTP(secret).at(utcnow())})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/notifications/settings")
     assert client.get("/").status_code == 200
@@ -108,7 +107,7 @@ def test_a_wrong_code_is_refused_audited_and_keeps_the_user_out(session, client,
 
 def test_a_code_cannot_be_replayed_for_a_second_sign_in(session, client, auth, enrolled):
     user, secret, _ = enrolled
-    code = pyotp.TOTP(secret).now()
+    code = pyotp.TOTP(secret).at(utcnow())
     auth.login(user.username)
     assert _post(client, "/auth/login/code", {"code": code}).status_code == 302
     client.post("/auth/logout", data={"csrf_token": auth.csrf("/")})
@@ -144,8 +143,8 @@ def test_the_half_signed_in_state_expires_after_five_minutes(session, client, au
     auth.login(user.username)
     with client.session_transaction() as flask_session:
         pending = dict(flask_session["mfa_pending"])
-        flask_session["mfa_pending"] = pending | {"at": time.time() - 5 * 60 - 1}
-    response = _post(client, "/auth/login/code", {"code": pyotp.TOTP(secret).now()},
+        flask_session["mfa_pending"] = pending | {"at": utcnow().timestamp() - 5 * 60 - 1}
+    response = _post(client, "/auth/login/code", {"code": pyotp.TOTP(secret).at(utcnow())},
                      page="/auth/login")
     assert response.status_code == 302 and response.headers["Location"].endswith("/auth/login")
     assert client.get("/").status_code == 302
@@ -178,7 +177,7 @@ def _enrol_from_account_page(client) -> tuple[str, list[str], object]:
     page = client.get("/auth/account/mfa")
     html = page.get_data(as_text=True)
     secret = re.search(r'data-secret="([A-Z2-7]+)"', html).group(1)
-    response = _post(client, "/auth/account/mfa", {"code": pyotp.TOTP(secret).now()},
+    response = _post(client, "/auth/account/mfa", {"code": pyotp.TOTP(secret).at(utcnow())},
                      page="/auth/account/mfa")
     codes = re.findall(r'<li class="recovery-code">([0-9a-f]{5}-[0-9a-f]{5})</li>',
                        response.get_data(as_text=True))
@@ -218,7 +217,7 @@ def test_enrolment_with_a_wrong_code_stays_off(session, client, auth):
     auth.login(user.username)
     html = client.get("/auth/account/mfa").get_data(as_text=True)
     secret = re.search(r'data-secret="([A-Z2-7]+)"', html).group(1)
-    wrong = pyotp.TOTP(secret).at(time.time() + 600)
+    wrong = pyotp.TOTP(secret).at(utcnow().timestamp() + 600)
     response = _post(client, "/auth/account/mfa", {"code": wrong})
     assert response.status_code == 422
     assert "does not match" in response.get_data(as_text=True)
@@ -231,12 +230,12 @@ def test_enrolment_with_a_wrong_code_stays_off(session, client, auth):
 def test_turning_mfa_off_needs_a_current_code(session, client, auth, enrolled):
     user, secret, _ = enrolled
     auth.login(user.username)
-    _post(client, "/auth/login/code", {"code": pyotp.TOTP(secret).now()})
+    _post(client, "/auth/login/code", {"code": pyotp.TOTP(secret).at(utcnow())})
     refused = _post(client, "/auth/account/mfa/disable", {"code": "000000"}, "/auth/account")
     assert refused.status_code == 422 and "stays on" in refused.get_data(as_text=True)
     session.refresh(user)
     assert user.has_mfa
-    later_code = pyotp.TOTP(secret).at(time.time() + 30)  # the next step: not a replay
+    later_code = pyotp.TOTP(secret).at(utcnow().timestamp() + 30)  # the next step: not a replay
     done = _post(client, "/auth/account/mfa/disable", {"code": later_code}, "/auth/account")
     assert done.status_code == 302
     session.refresh(user)
@@ -283,14 +282,14 @@ def test_a_required_role_must_enrol_at_the_next_sign_in(session, app, client, au
     html = client.get("/auth/login/enrol").get_data(as_text=True)
     assert "Your role must use a second factor" in html and "<svg" in html
     secret = re.search(r'data-secret="([A-Z2-7]+)"', html).group(1)
-    done = _post(client, "/auth/login/enrol", {"code": pyotp.TOTP(secret).now()})
+    done = _post(client, "/auth/login/enrol", {"code": pyotp.TOTP(secret).at(utcnow())})
     assert done.status_code == 200
     assert len(re.findall(r'class="recovery-code"', done.get_data(as_text=True))) == 8
     assert client.get("/").status_code == 200  # signed in now
     assert _actions(session, user)[-2:] == ["mfa_enrol", "login"]
     # the role may not turn it off
     refused = _post(client, "/auth/account/mfa/disable",
-                    {"code": pyotp.TOTP(secret).at(time.time() + 30)}, "/auth/account")
+                    {"code": pyotp.TOTP(secret).at(utcnow().timestamp() + 30)}, "/auth/account")
     assert refused.status_code == 302
     session.refresh(user)
     assert user.has_mfa
@@ -309,7 +308,7 @@ def test_api_tokens_of_an_enrolled_user_still_work(session, client, enrolled):
 
 def test_mfa_audit_events_hold_identifiers_only(session, client, auth, enrolled):
     user, secret, codes = enrolled
-    code = pyotp.TOTP(secret).now()
+    code = pyotp.TOTP(secret).at(utcnow())
     auth.login(user.username)
     _post(client, "/auth/login/code", {"code": "123456"})
     _post(client, "/auth/login/code", {"code": code})

@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import csrf_token_from
 from tests.factories import make_patient, make_payer, make_queue, make_user, make_work_item
+from workqueue.clock import utcnow
 from workqueue.models import Activity, AuditEvent, SavedView, WorkItem
-from workqueue.security import utcnow
 
 
 @pytest.fixture

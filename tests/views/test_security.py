@@ -1,10 +1,10 @@
 """The security base: sign-in, lock-out, idle log-off, deny by default, CSRF, headers, audit."""
 
-import time
 
 from sqlalchemy import select
 
 from tests.factories import make_user, make_work_item
+from workqueue.clock import utcnow
 from workqueue.models import AuditEvent
 from workqueue.security import requires
 
@@ -42,7 +42,8 @@ def test_idle_session_is_signed_out(session, app, client, auth):
     user = make_user(session, "coordinator")
     auth.login(user.username)
     with client.session_transaction() as flask_session:
-        flask_session["last_seen"] = time.time() - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
+        idle = app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+        flask_session["last_seen"] = utcnow().timestamp() - idle
     response = client.get("/")
     assert response.status_code == 302 and "expired=1" in response.headers["Location"]
     assert client.get("/").status_code == 302  # really signed out, not just redirected once

@@ -8,6 +8,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from tests.factories import (
+    NOW,
     make_authorization,
     make_claim,
     make_coverage,
@@ -27,7 +28,7 @@ from workqueue.models import (
 from workqueue.services.catalog import seed_drug_catalog
 from workqueue.services.coding import coding_view_for_item
 
-TODAY = datetime.now(UTC).date()
+TODAY = NOW.date()  # the product clock is pinned at NOW (tests/conftest.py)
 
 
 def _visit(session, *, stop=True, day=None, **auth_overrides) -> InfusionVisit:

@@ -16,8 +16,8 @@ from tests.factories import (
     make_user,
     make_work_item,
 )
+from workqueue.clock import utcnow
 from workqueue.models import Activity, AuditEvent, WorkItem
-from workqueue.security import utcnow
 from workqueue.services.audit import Actor
 from workqueue.services.work_items import add_note
 

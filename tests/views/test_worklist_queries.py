@@ -10,8 +10,8 @@ from tests.factories import (
     make_user,
     make_work_item,
 )
+from workqueue.clock import utcnow
 from workqueue.db import count_statements
-from workqueue.security import utcnow
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def audit_group() -> None:
 @audit_group.command("seal")
 def seal() -> None:
     """Seal the audit events that have settled since the last seal."""
-    from workqueue.security import utcnow
+    from workqueue.clock import utcnow
     from workqueue.services.audit_seals import seal_pending
 
     result = _run("seal", lambda session: seal_pending(session, utcnow()))

@@ -5,6 +5,7 @@ import time
 import click
 
 from workqueue import create_app
+from workqueue.clock import utcnow
 from workqueue.db import session_scope
 from workqueue.demo.bulk import bulk_insert_work_items
 from workqueue.demo.catalog import DEMO_PASSWORD, USERS
@@ -15,7 +16,6 @@ from workqueue.demo.seed import (
     reset_database,
     seed_demo,
 )
-from workqueue.security import utcnow
 
 
 @click.command("seed-demo")

@@ -60,8 +60,8 @@ def reported_errors(command: str, file: Path, kind: str) -> Iterator[None]:
 def _import_file(file: Path, kind: str):
     """Apply the file in one CLI transaction (each row in its own savepoint)."""
     from workqueue import create_app
+    from workqueue.clock import utcnow
     from workqueue.db import session_scope
-    from workqueue.security import utcnow
     from workqueue.services.audit import Actor
     from workqueue.services.imports import UnsupportedFile, detect_kind, import_now
 

@@ -41,8 +41,8 @@ def recode_visits(code: str | None, batch_size: int) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from workqueue import create_app, db
+    from workqueue.clock import utcnow
     from workqueue.domain.errors import DomainError
-    from workqueue.security import utcnow
     from workqueue.services.audit import Actor
     from workqueue.services.recoding import recode_open_visits, require_known_code
 

@@ -22,8 +22,8 @@ from workqueue.x12.report import build_report, format_amount
 def _import_file(file: Path):
     """Post the file in one CLI transaction (each payment in its own savepoint)."""
     from workqueue import create_app
+    from workqueue.clock import utcnow
     from workqueue.db import session_scope
-    from workqueue.security import utcnow
     from workqueue.services.audit import Actor
     from workqueue.services.imports import import_now
 

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
@@ -25,6 +24,7 @@ from rq.job import Job, JobStatus, get_current_job
 from sqlalchemy.orm import Session
 
 from workqueue import db
+from workqueue.clock import utcnow
 from workqueue.domain.errors import DomainError
 
 # Aliased: the submodule ``workqueue.jobs.outbox`` would shadow a plain ``outbox`` name here.
@@ -47,9 +47,6 @@ _ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DE
 class JobsUnavailable(RuntimeError):
     """No Redis configured or reachable; requests stay in the outbox until it is."""
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- connections ---------------------------------------------------------------------------

@@ -4,7 +4,8 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from workqueue.jobs import job_entry, utcnow
+from workqueue.clock import utcnow
+from workqueue.jobs import job_entry
 from workqueue.services import audit_seals
 from workqueue.services.outbox import record_sweep_run
 

@@ -7,7 +7,8 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from workqueue import db
-from workqueue.jobs import job_entry, utcnow
+from workqueue.clock import utcnow
+from workqueue.jobs import job_entry
 from workqueue.services import imports
 
 

@@ -6,7 +6,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy.orm import Session
 
 from workqueue import db
-from workqueue.jobs import enqueue_requests, get_redis, job_entry, utcnow
+from workqueue.clock import utcnow
+from workqueue.jobs import enqueue_requests, get_redis, job_entry
 from workqueue.models import JobRequestStatus
 from workqueue.services import outbox
 from workqueue.services.outbox import record_sweep_run

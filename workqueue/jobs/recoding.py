@@ -4,7 +4,8 @@ edited code so their stored coding flags (and the worklist filter built on them)
 from sqlalchemy.orm import Session
 
 from workqueue import db
-from workqueue.jobs import job_entry, utcnow
+from workqueue.clock import utcnow
+from workqueue.jobs import job_entry
 from workqueue.services import recoding
 
 

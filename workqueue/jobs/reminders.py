@@ -6,7 +6,8 @@ from email.message import EmailMessage
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from workqueue.jobs import defer, job_entry, utcnow
+from workqueue.clock import utcnow
+from workqueue.jobs import defer, job_entry
 from workqueue.models import ReminderReason
 from workqueue.services import notifications, reminders
 from workqueue.services.assignment import release_idle_claims

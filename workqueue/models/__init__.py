@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per area; import from here."""
 
 from workqueue.models.audit_seals import AuditEventImmutable, AuditSeal
-from workqueue.models.base import Base, utcnow
+from workqueue.models.base import Base
 from workqueue.models.catalog import DrugCatalogEntry
 from workqueue.models.claims import (
     Claim,
@@ -116,5 +116,4 @@ __all__ = [
     "VisitStatus",
     "WorkItem",
     "queue_members",
-    "utcnow",
 ]

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from workqueue.models.base import Base, utcnow
+from workqueue.clock import utcnow
+from workqueue.models.base import Base
 from workqueue.models.work import AuditEvent
 
 

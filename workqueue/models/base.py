@@ -16,9 +16,6 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone of its own)."""

@@ -6,8 +6,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workqueue.clock import utcnow
 from workqueue.domain.coding import Family
-from workqueue.models.base import Base, enum_column_type, utcnow
+from workqueue.models.base import Base, enum_column_type
 
 
 class DrugCatalogEntry(Base):

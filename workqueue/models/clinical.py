@@ -7,7 +7,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workqueue.models.base import Base, enum_column_type, utcnow
+from workqueue.clock import utcnow
+from workqueue.models.base import Base, enum_column_type
 from workqueue.models.patients import Coverage, Patient, Provider
 
 

@@ -11,7 +11,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workqueue.models.base import Base, enum_column_type, utcnow
+from workqueue.clock import utcnow
+from workqueue.models.base import Base, enum_column_type
 
 
 class JobRequestStatus(StrEnum):

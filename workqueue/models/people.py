@@ -6,8 +6,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workqueue.clock import utcnow
 from workqueue.domain.roles import Role
-from workqueue.models.base import Base, enum_column_type, utcnow
+from workqueue.models.base import Base, enum_column_type
 
 
 class SkillKind(StrEnum):

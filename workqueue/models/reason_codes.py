@@ -5,8 +5,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workqueue.clock import utcnow
 from workqueue.domain.reason_codes import CodeType
-from workqueue.models.base import Base, enum_column_type, utcnow
+from workqueue.models.base import Base, enum_column_type
 
 
 class ReasonCode(Base):

@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workqueue.models.base import Base, utcnow
+from workqueue.clock import utcnow
+from workqueue.models.base import Base
 from workqueue.models.people import User
 from workqueue.models.work import Queue
 

@@ -7,8 +7,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workqueue.clock import utcnow
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
-from workqueue.models.base import Base, Money, enum_column_type, utcnow
+from workqueue.models.base import Base, Money, enum_column_type
 from workqueue.models.claims import Claim, Denial
 from workqueue.models.clinical import Authorization, InfusionVisit
 from workqueue.models.patients import Coverage, Patient

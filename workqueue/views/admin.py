@@ -4,6 +4,7 @@ queues, and the audit log viewer."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from workqueue import reports
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import DomainError, NotFound
 from workqueue.domain.roles import Permission
@@ -20,7 +21,7 @@ from workqueue.forms.admin import (
     show_domain_error,
 )
 from workqueue.models import DenialCategory, Payer, Queue, SkillKind, User
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import admin as admin_service
 from workqueue.services import audit, audit_seals
 from workqueue.services import queues as queue_service

@@ -24,13 +24,14 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.errors import Conflict, ValidationFailed
 from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm, LoginForm
 from workqueue.forms.mfa import RecoveryCodeForm, TotpCodeForm
 from workqueue.models import User
-from workqueue.security import current_actor, public, requires, utcnow
+from workqueue.security import current_actor, public, requires
 from workqueue.services import audit
 from workqueue.services import users as user_service
 from workqueue.services.audit import Actor

@@ -4,6 +4,7 @@ assignment and each queue's auto-assignment rule."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
 from workqueue import reports
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import DomainError, NotFound
 from workqueue.domain.roles import Permission
@@ -11,7 +12,7 @@ from workqueue.forms import EmptyForm
 from workqueue.forms.admin import options, show_domain_error
 from workqueue.forms.board import BulkAssignForm, RoutingForm
 from workqueue.models import Queue, User
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import queues as queue_service
 from workqueue.services.assignment import release_idle_claims, release_work_item
 from workqueue.services.work_items import get_work_item

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission, has_permission
 from workqueue.screens import (
@@ -14,7 +15,7 @@ from workqueue.screens import (
     status_tone,
     words,
 )
-from workqueue.security import current_actor, permission_of, requires, utcnow
+from workqueue.security import current_actor, permission_of, requires
 from workqueue.services import audit
 
 bp = Blueprint("home", __name__)

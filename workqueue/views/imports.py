@@ -4,6 +4,7 @@ and the CARC/RARC catalog admin (list, search, describe unknown codes)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import ValidationFailed
 from workqueue.domain.roles import Permission
@@ -11,7 +12,7 @@ from workqueue.forms.admin import show_domain_error
 from workqueue.forms.imports import ImportUploadForm, ReasonCodeForm, ReasonCodeSearchForm
 from workqueue.jobs.imports import import_directory
 from workqueue.models import ImportRunStatus
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import imports, reason_codes, remittances
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission
@@ -17,7 +18,7 @@ from workqueue.forms.letters import (
     payer_choices,
 )
 from workqueue.models import LetterStatus, LetterTemplate, Payer
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import letters
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")

@@ -5,11 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm
 from workqueue.forms.letters import EmailSettingsForm
-from workqueue.security import requires, utcnow
+from workqueue.security import requires
 from workqueue.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -5,12 +5,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 
 from workqueue import jobs
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm
 from workqueue.jobs import monitor
 from workqueue.models import JobRequest
-from workqueue.security import requires, utcnow
+from workqueue.security import requires
 from workqueue.services import outbox
 
 bp = Blueprint("operations", __name__, url_prefix="/operations")

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission, has_permission
 from workqueue.forms import EmptyForm
@@ -26,7 +27,7 @@ from workqueue.screens import (
     worklist_choices,
     worklist_page,
 )
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import audit, worklists
 from workqueue.services.assignment import bulk_assign
 from workqueue.services.get_next import claim_next

@@ -4,9 +4,10 @@ productivity; each table also as a chart and as a CSV download (audited as an ex
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
 from workqueue import reports
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import audit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -4,13 +4,14 @@ a visit, and the drug catalog admin (under /visits/catalog)."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.errors import ValidationFailed
 from workqueue.domain.roles import Permission, has_permission
 from workqueue.forms import EmptyForm
 from workqueue.forms.visits import DrugCatalogEntryForm
 from workqueue.queries import visit_list
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import audit
 from workqueue.services.auth_ledger import (
     check_scheduled_visit,

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission, can_work_kind, has_permission
@@ -25,7 +26,7 @@ from workqueue.forms.work_items import (
     TransitionForm,
 )
 from workqueue.screens import activities_since, load_item_page
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import audit
 from workqueue.services.assignment import assign_work_item, release_work_item
 from workqueue.services.work_items import (

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, g, request
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
-from workqueue.security import check_permission_for, is_public, utcnow
+from workqueue.security import check_permission_for, is_public
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.users import user_by_token

@@ -9,9 +9,10 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, rollback
 from workqueue.domain.errors import DomainError, NotPermitted
-from workqueue.security import current_actor, utcnow
+from workqueue.security import current_actor
 from workqueue.services import audit
 
 HTTP_CODES = {

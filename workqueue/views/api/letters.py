@@ -3,11 +3,12 @@ download the PDF once final."""
 
 from flask import Response, jsonify, request, url_for
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.errors import NotFound
 from workqueue.domain.roles import Permission
 from workqueue.models import Letter, LetterStatus
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import letters
 from workqueue.views.api import bp
 from workqueue.views.api.openapi import ITEM_ID, operation

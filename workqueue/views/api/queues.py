@@ -2,12 +2,13 @@
 
 from flask import Response, g, jsonify
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.errors import NotFound
 from workqueue.domain.roles import Permission
 from workqueue.models import Queue, WorkItem
 from workqueue.queries import active_queue, open_counts_by_queue, queues_for_user
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services.get_next import claim_next
 from workqueue.views.api import bp
 from workqueue.views.api.openapi import operation

@@ -2,10 +2,11 @@
 
 from flask import jsonify
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission
 from workqueue.domain.status import WorkItemStatus
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import assignment, work_items
 from workqueue.services.work_items import CallLog
 from workqueue.views.api import bp

@@ -7,6 +7,7 @@ from flask import g, jsonify, url_for
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import NotFound, StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission
@@ -14,7 +15,7 @@ from workqueue.domain.rules import AGING_BUCKETS
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
 from workqueue.models import Authorization, Claim, Coverage, Denial, InfusionVisit, Patient
 from workqueue.queries import SORTABLE, WorklistFilter, worklist
-from workqueue.security import current_actor, requires, utcnow
+from workqueue.security import current_actor, requires
 from workqueue.services import audit, work_items
 from workqueue.services.work_items import NewWorkItem
 from workqueue.views.api import bp
