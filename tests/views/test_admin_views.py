@@ -1,6 +1,7 @@
 """Admin screens: role checks, users, skills, payer rule tables, queues, the audit log viewer."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -209,6 +210,125 @@ def test_payer_rules_invalid_shows_field_error_and_saves_nothing(
     session.expire_all()
     payer = session.get(Payer, payer.id)
     assert payer.timely_filing_days == 365 and len(payer.appeal_levels) == 2
+
+
+class _FormReader(HTMLParser):
+    """What a browser would submit from the page's form: text inputs, ticked checkboxes,
+    selected options (no buttons)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button"):
+            if a.get("type") != "checkbox" or "checked" in a:
+                self.data[name] = a.get("value") or ("y" if a.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def _page_form(client, url) -> dict[str, str]:
+    reader = _FormReader()
+    reader.feed(client.get(url).get_data(as_text=True))
+    return reader.data
+
+
+def _payer_state(session, payer_id):
+    session.expire_all()
+    payer = session.get(Payer, payer_id)
+    columns = {c.key: getattr(payer, c.key) for c in Payer.__table__.columns}
+    return columns | {"levels": [(lv.level, lv.name, lv.window_days, lv.decision_days)
+                                 for lv in payer.appeal_levels]}
+
+
+@pytest.mark.parametrize("field, value, changes", [
+    ("name", "Renamed Health", {"name": "Renamed Health"}),
+    ("payer_type", "medicaid", {"payer_type": "medicaid"}),
+    ("edi_payer_id", "RH123", {"edi_payer_id": "RH123"}),
+    ("is_active", None, {"is_active": False}),
+    ("timely_filing_days", "181", {"timely_filing_days": 181}),
+    ("auth_lead_days", "21", {"auth_lead_days": 21}),
+    ("auth_turnaround_days", "10", {"auth_turnaround_days": 10}),
+    ("reverify_days", "45", {"reverify_days": 45}),
+    ("auth_units_warn_pct", "90", {"auth_units_warn_pct": 90}),
+    ("ar_followup_days", "40", {"ar_followup_days": 40}),
+    ("levels-0-name", "Redetermination", {"levels": [(1, "Redetermination", 180, 30),
+                                                     (2, "Second", 60, 30)]}),
+    ("levels-1-window_days", "75", {"levels": [(1, "First level", 180, 30),
+                                               (2, "Second", 75, 30)]}),
+    ("levels-0-decision_days", "", {"levels": [(1, "First level", 180, None),
+                                               (2, "Second", 60, 30)]}),
+    ("levels-1-remove", "y", {"levels": [(1, "First level", 180, 30)]}),
+])
+def test_saving_the_payer_page_changes_only_the_field_edited(
+        session, client, auth, root, field, value, changes):
+    payer = make_payer(session, name="Edited Health", edi_payer_id="EH001",
+                       timely_filing_days=180)
+    url = f"/admin/payers/{payer.id}"
+    before = _payer_state(session, payer.id)
+    data = _page_form(client, url)
+    assert data["levels-1-window_days"] == "60"  # the levels are on the page to be edited
+    if value is None:
+        data.pop(field)  # an unticked checkbox is not sent
+    else:
+        data[field] = value
+    response = client.post(url, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _payer_state(session, payer.id) == before | changes
+
+
+def test_payer_page_lists_the_levels_on_file(session, client, auth, root):
+    payer = make_payer(session, appeal_levels=[(1, "Redetermination", 120, 60),
+                                               (2, "Reconsideration", 180, None)])
+    html = client.get(f"/admin/payers/{payer.id}").get_data(as_text=True)
+    assert "No appeal levels" not in html
+    assert 'value="Redetermination"' in html and 'value="Reconsideration"' in html
+    assert 'id="levels-0-window_days"' in html and 'value="120"' in html
+
+
+def test_a_save_without_level_rows_keeps_the_levels(session, client, auth, root):
+    payer = make_payer(session)
+    data = {k: v for k, v in _payer_data(payer, timely_filing_days="181").items()
+            if not k.startswith("levels-")}
+    assert _post(client, auth, f"/admin/payers/{payer.id}", data).status_code == 302
+    state = _payer_state(session, payer.id)
+    assert state["timely_filing_days"] == 181
+    assert state["levels"] == [(1, "First level", 180, 30), (2, "Second", 60, 30)]
+
+
+def test_adding_a_level_from_the_page_saves_it(session, client, auth, root):
+    payer = make_payer(session)
+    url = f"/admin/payers/{payer.id}"
+    data = _page_form(client, url)
+    page = client.post(url, data=data | {"add_level": "Add a level"}).get_data(as_text=True)
+    reader = _FormReader()
+    reader.feed(page)
+    data = reader.data | {"levels-2-level": "3", "levels-2-name": "External review",
+                          "levels-2-window_days": "120", "levels-2-decision_days": "45"}
+    assert client.post(url, data=data).status_code == 302
+    assert _payer_state(session, payer.id)["levels"] == [
+        (1, "First level", 180, 30), (2, "Second", 60, 30), (3, "External review", 120, 45)]
+
+
+def test_a_gap_in_the_levels_is_refused_on_the_level(session, client, auth, root):
+    payer = make_payer(session)
+    response = _post(client, auth, f"/admin/payers/{payer.id}",
+                     _payer_data(payer, **{"levels-1-level": "3"}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and _invalid(html, "levels-1-level")
+    assert "Level 3 needs level 2 before it" in html
+    assert _payer_state(session, payer.id)["levels"] == [(1, "First level", 180, 30),
+                                                         (2, "Second", 60, 30)]
 
 
 def test_payer_name_taken_is_shown_on_the_name(session, client, auth, root):

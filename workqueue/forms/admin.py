@@ -190,19 +190,24 @@ class PayerForm(FlaskForm):
     save = SubmitField("Save payer")
 
     def validate_levels(self, field):
+        kept = [entry.form.level for entry in field.entries
+                if not entry.form.remove.data and entry.form.level.data is not None]
         seen: set[int] = set()
         repeated = False
-        for entry in field.entries:
-            number = entry.form.level.data
-            if entry.form.remove.data or number is None:
-                continue
-            if number in seen:
-                entry.form.level.errors = [*entry.form.level.errors,
-                                           f"Level {number} is listed twice."]
+        for level in kept:
+            if level.data in seen:
+                level.errors = [*level.errors, f"Level {level.data} is listed twice."]
                 repeated = True
-            seen.add(number)
+            seen.add(level.data)
         if repeated:
             raise ValidationError("Each level may appear once.")
+        # Upheld appeals move on by number: a gap would leave the next level undated.
+        for level in kept:
+            missing = next((n for n in range(1, level.data) if n not in seen), None)
+            if missing is not None and not level.errors:
+                level.errors = [*level.errors, f"Level {level.data} needs level {missing} "
+                                "before it: add that level or renumber this one."]
+                raise ValidationError("Levels run 1, 2, 3… without a gap.")
 
     RULE_FIELDS = ("timely_filing_days", "auth_lead_days", "auth_turnaround_days",
                    "reverify_days", "auth_units_warn_pct", "ar_followup_days")

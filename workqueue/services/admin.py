@@ -149,7 +149,10 @@ def _check_range(errors: dict, field: str, label: str, value, low: int, high: in
 
 
 def check_payer_rules(values: dict, levels: list[AppealLevelRow]) -> None:
-    """Refuse out-of-range numbers and duplicate levels.
+    """Refuse out-of-range numbers, duplicate levels and a gap in the levels.
+
+    A gap (levels 1 and 3, no 2) is refused because an upheld appeal moves to the next level
+    by number: level 2 missing would leave that denial with no deadline.
 
     :raise ValidationFailed: details name the fields (``levels-<i>-<field>`` for level rows).
     """
@@ -168,18 +171,33 @@ def check_payer_rules(values: dict, levels: list[AppealLevelRow]) -> None:
         if row.level in seen:
             errors[f"levels-{i}-level"] = f"Level {row.level} is listed twice."
         seen.add(row.level)
+    for i, row in enumerate(levels):
+        if f"levels-{i}-level" in errors:  # not a number in range, or listed twice
+            continue
+        missing = next((n for n in range(1, row.level) if n not in seen), None)
+        if missing is not None:
+            errors[f"levels-{i}-level"] = (f"Level {row.level} needs level {missing} before "
+                                           "it: add that level or renumber this one.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
 
 
 def save_payer(session: Session, payer: Payer | None, *, name: str, payer_type: str,
                edi_payer_id: str | None, is_active: bool, rules: dict,
-               levels: list[AppealLevelRow], actor: Actor, now: datetime) -> Payer:
+               levels: list[AppealLevelRow] | None, actor: Actor, now: datetime) -> Payer:
     """Create (``payer`` None) or edit a payer: its identity, rule values and appeal levels.
 
-    :raise ValidationFailed: out-of-range numbers, duplicate levels, unknown payer type.
+    ``levels`` None keeps the payer's appeal levels as they are: a save that does not carry
+    them (an older page, a client that edits the rule values only) must not delete them, or
+    that payer's denials would get no appeal deadline. An empty list removes them all.
+
+    :raise ValidationFailed: out-of-range numbers, duplicate levels or a gap in them, unknown
+        payer type.
     :raise Conflict: another payer has this name.
     """
+    if levels is None:
+        levels = [AppealLevelRow(lv.level, lv.name, lv.window_days, lv.decision_days)
+                  for lv in (payer.appeal_levels if payer is not None else [])]
     check_payer_rules(rules, levels)
     name = name.strip()
     if not name or len(name) > 120:

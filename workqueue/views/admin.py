@@ -183,7 +183,11 @@ def _payer_form(payer: Payer | None) -> PayerForm:
     if payer is None:
         return PayerForm(formdata=None, data={f: Payer.__table__.c[f].default.arg
                                               for f in PayerForm.RULE_FIELDS})
-    return PayerForm(formdata=None, obj=payer)
+    # The levels are named ``appeal_levels`` on the payer: given by hand, or the page would
+    # show none and saving it would delete them.
+    return PayerForm(formdata=None, obj=payer, levels=[
+        {"level": lv.level, "name": lv.name, "window_days": lv.window_days,
+         "decision_days": lv.decision_days} for lv in payer.appeal_levels])
 
 
 @bp.route("/payers/new", methods=["GET", "POST"], defaults={"payer_id": None})
@@ -205,7 +209,7 @@ def payer_edit(payer_id: int | None):
             db, payer, name=form.name.data, payer_type=form.payer_type.data,
             edi_payer_id=form.edi_payer_id.data, is_active=form.is_active.data,
             rules={f: form[f].data for f in PayerForm.RULE_FIELDS},
-            levels=_level_rows(form), actor=actor, now=now)
+            levels=_level_rows(form) if form.levels.entries else None, actor=actor, now=now)
 
     if _save(form, act, f"Payer {form.name.data} saved.", url_for("admin.payers")):
         return redirect(url_for("admin.payer_edit", payer_id=saved["payer"].id))
