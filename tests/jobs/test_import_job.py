@@ -116,3 +116,36 @@ def test_a_file_with_a_broken_envelope_fails_the_run_with_the_reason(import_app)
         job = session.scalar(select(JobRequest).where(JobRequest.job_id == f"import-{run_id}"))
         assert job.status == "done" and job.attempts == 1  # no pointless retries
     assert "Not a readable 835 file" in client.get(f"/imports/{run_id}").get_data(as_text=True)
+
+
+def test_a_file_from_an_unknown_payer_posts_nothing_and_the_page_lists_it_for_review(
+        import_app):
+    """What a first user saw: BLUE HERON MUTUAL's file carried our claim numbers, posted five
+    claims, opened a denial under Original Medicare, and said "0 problem(s)"."""
+    with scope(import_app) as session:
+        seed_reason_codes(session)
+        medicare = make_payer(session, name="Original Medicare", edi_payer_id="MCR01")
+        for number in range(1, 6):
+            make_claim(session, payer=medicare, claim_number=f"PCN-H{number}",
+                       billed_amount="1000.00")
+        uploader = make_user(session, "ar_specialist").username
+    clps = []
+    for number in range(1, 5):
+        clps += [f"CLP*PCN-H{number}*1*1000*700*100*12*ICNH{number}",
+                 "SVC*HC:96413*1000*700**1", "CAS*CO*45*200", "CAS*PR*2*100"]
+    clps += ["CLP*PCN-H5*4*1000*0**12*ICNH5", "SVC*HC:96413*1000*0**1", "CAS*CO*197*1000"]
+    content = envelope([payment(clps, amount="2800")]).replace(
+        "NORTHWIND HEALTH PLAN", "BLUE HERON MUTUAL").encode()
+    client, run_id = _upload(import_app, uploader, content)
+    drain(import_app, "imports")
+    with scope(import_app) as session:
+        run = session.get(ImportRun, run_id)
+        assert (run.counts["posted"], run.counts["held"], run.counts["problems"]) == (0, 5, 5)
+        assert session.scalar(select(func.count()).select_from(WorkItem)) == 0
+        assert {c.status for c in session.scalars(select(Claim))} == {"submitted"}
+    page = client.get(f"/imports/{run_id}").get_data(as_text=True)
+    assert "<strong>5</strong> problem(s)" in page and "<strong>0</strong> claim(s) posted" in page
+    assert "<strong>5</strong> held for review (not posted)" in page
+    assert "For review (5)" in page and 'id="import-review"' in page
+    assert page.count("remitted by BLUE HERON MUTUAL, a payer not on file, billed to "
+                      "Original Medicare") >= 10  # in the review table and in the problems

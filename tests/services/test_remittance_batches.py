@@ -32,14 +32,17 @@ def _setup_synthetic(session):
     seed_reason_codes(session)
     text = build_835(claims=30, transactions=2, plb=True, seed=11)
     payers = {}
+    # Every fourth claim was billed to another payer: the file's payer may not post on it.
+    elsewhere = make_payer(session, name="Original Medicare")
     parsed = parse_remittance(io.StringIO(text))
     for pay in parsed.payments:
         if pay.payer.name not in payers:
             payers[pay.payer.name] = make_payer(session, name=pay.payer.name)
         payer = payers[pay.payer.name]
-        for clp in pay.claims:
+        for number, clp in enumerate(pay.claims):
             if session.scalar(select(Claim).where(Claim.claim_number == clp.claim_id)) is None:
-                claim = make_claim(session, payer=payer, claim_number=clp.claim_id,
+                claim = make_claim(session, payer=elsewhere if number % 4 == 3 else payer,
+                                   claim_number=clp.claim_id,
                                    billed_amount=str(abs(clp.charge)))
                 make_work_item(session, "ar_followup", claim_id=claim.id,
                                patient_id=claim.patient_id, payer_id=payer.id)
@@ -57,8 +60,8 @@ def _state(session):
     claims = [(c.claim_number, c.status, c.paid_amount, c.adjustment_amount,
                c.patient_responsibility, c.balance, sorted(line.paid for line in c.lines))
               for c in session.scalars(select(Claim).order_by(Claim.claim_number))]
-    rows = [(r.patient_control_number, r.result, r.message, r.posted_paid, r.is_reversed,
-             len(r.denial_item_ids), len(r.line_postings))
+    rows = [(r.patient_control_number, r.result, r.message, r.review_reason, r.claim_id,
+             r.posted_paid, r.is_reversed, len(r.denial_item_ids), len(r.line_postings))
             for r in session.scalars(select(RemittanceClaim).order_by(RemittanceClaim.id))]
     items = [(i.kind, i.status, i.title, i.assignee_id, i.amount, i.deadline_on)
              for i in session.scalars(select(WorkItem).order_by(WorkItem.id))]
@@ -81,6 +84,8 @@ def test_batches_post_what_claim_by_claim_posting_posts(session, monkeypatch):
         batched = import_remittance(session, io.BytesIO(text.encode()), ACTOR, NOW)
     assert batched.counts == one_by_one.counts
     assert batched.counts["denial_items"] > 0 and batched.counts["reversals"] > 0
+    assert batched.counts["held"] > 0 and batched.counts["flagged"] > 0  # names differ
+    assert batched.errors == one_by_one.errors
     assert _state(session) == expected
 
 

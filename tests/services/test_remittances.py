@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import NOW, make_claim, make_patient, make_payer, make_work_item
+from tests.factories import (
+    NOW,
+    make_claim,
+    make_coverage,
+    make_patient,
+    make_payer,
+    make_work_item,
+)
 from tests.x12.edi_samples import envelope, payment
 from workqueue.models import (
     AuditEvent,
@@ -33,9 +40,12 @@ ACTOR = Actor.system("cli")
 PAID_LINE = ["SVC*HC:96413*1000*700**1", "DTM*472*20261001", "CAS*CO*45*200", "CAS*PR*2*100"]
 
 
-def _file(claims, *, amount, trace="EFT0001", plb=()) -> io.BytesIO:
-    return io.BytesIO(envelope([payment(claims, amount=amount, trace=trace,
-                                        plb=plb)]).encode())
+def _file(claims, *, amount, trace="EFT0001", plb=(), payer_name=None) -> io.BytesIO:
+    text = envelope([payment(claims, amount=amount, trace=trace, plb=plb)])
+    if payer_name is not None:  # another payer's file (N1*PR and the TRN03 payer id)
+        text = text.replace("NORTHWIND HEALTH PLAN", payer_name).replace("1NWHP00001",
+                                                                          "1OTHER0001")
+    return io.BytesIO(text.encode())
 
 
 def _import(session, stream, **kwargs):
@@ -282,3 +292,166 @@ def test_synthetic_file_with_every_scenario_posts_and_balances(session):
     assert session.scalar(select(func.count()).select_from(ProviderAdjustment)) >= 2
     assert all(item.category for item in session.scalars(
         select(WorkItem).where(WorkItem.kind == "denial")))
+
+
+# --- who may post onto our claims (issue 10 item 3) -----------------------------------------
+
+DENIED_197 = ["MOA***N54", "SVC*HC:96413*1000*0**1", "CAS*CO*197*1000"]
+
+
+@pytest.fixture
+def medicare(session):
+    seed_reason_codes(session)
+    return make_payer(session, name="Original Medicare", edi_payer_id="MCR01")
+
+
+def _billed_to(session, payer, number, **patient):
+    person = make_patient(session, **patient)
+    coverage = make_coverage(session, patient=person, payer=payer)
+    return make_claim(session, patient=person, payer=payer, coverage_id=coverage.id,
+                      claim_number=number, billed_amount="1000.00")
+
+
+def _untouched(session, *claims):
+    for claim in claims:
+        session.refresh(claim)
+        assert (claim.status, claim.paid_amount, claim.adjustment_amount, claim.balance,
+                claim.payer_claim_number) == ("submitted", 0, 0, Decimal("1000"), None)
+        assert claim.lines[0].paid == 0
+    assert session.scalar(select(func.count()).select_from(Denial)) == 0
+    assert session.scalar(select(func.count()).select_from(WorkItem).where(
+        WorkItem.kind == "denial")) == 0
+
+
+def test_an_unknown_payers_file_posts_nothing_and_holds_our_claims_for_review(
+        session, medicare):
+    paid, denied = (_billed_to(session, medicare, n) for n in ("PCN-BH1", "PCN-BH2"))
+    ar = make_work_item(session, "ar_followup", claim_id=paid.id, patient_id=paid.patient_id,
+                        payer_id=medicare.id)
+    clps = (["CLP*PCN-BH1*1*1000*700*100*12*ICNB1"] + PAID_LINE
+            + ["CLP*PCN-BH2*4*1000*0**12*ICNB2"] + DENIED_197)
+    result = _import(session, _file(clps, amount="700", payer_name="BLUE HERON MUTUAL"))
+    counts = result.counts
+    assert (counts["posted"], counts["held"], counts["denial_items"], counts["problems"]) == (
+        0, 2, 0, 2)
+    reason = "remitted by BLUE HERON MUTUAL, a payer not on file, billed to Original Medicare"
+    assert [e["message"] for e in result.errors] == [
+        f"claim PCN-BH1: not posted, held for review: {reason}",
+        f"claim PCN-BH2: not posted, held for review: {reason}"]
+    _untouched(session, paid, denied)
+    session.refresh(ar)
+    assert ar.is_open and ar.status == "new"
+    rows = session.scalars(select(RemittanceClaim).order_by(RemittanceClaim.id)).all()
+    assert [(r.result, r.claim_id, r.review_reason) for r in rows] == [
+        ("review", paid.id, reason), ("review", denied.id, reason)]
+    assert [o.result for o in result.payments[0].claims] == ["review", "review"]
+
+
+def test_a_payer_on_file_that_the_claim_was_not_billed_to_is_held(session, medicare, payer):
+    claim = _billed_to(session, medicare, "PCN-NW1")
+    result = _import(session, _file(["CLP*PCN-NW1*1*1000*700*100*12*ICN1"] + PAID_LINE,
+                                    amount="700"))
+    assert result.counts["held"] == 1 and result.counts["posted"] == 0
+    assert result.errors[0]["message"].endswith(
+        "remitted by NORTHWIND HEALTH PLAN, billed to Original Medicare")
+    _untouched(session, claim)
+
+
+def test_a_crossover_from_the_patients_secondary_coverage_posts(session, medicare, payer):
+    claim = _billed_to(session, medicare, "PCN-X1")
+    make_coverage(session, patient=claim.patient, payer=payer, rank=2)
+    result = _import(session, _file(["CLP*PCN-X1*2*1000*100**12*ICNX1",
+                                     "SVC*HC:96413*1000*100**1", "CAS*OA*23*900"],
+                                    amount="100"))
+    assert result.counts["posted"] == 1 and result.counts["held"] == 0
+    session.refresh(claim)
+    assert claim.paid_amount == Decimal("100")
+
+
+def test_the_secondary_payer_remitting_as_primary_is_held(session, medicare, payer):
+    claim = _billed_to(session, medicare, "PCN-X2")
+    make_coverage(session, patient=claim.patient, payer=payer, rank=2)
+    result = _import(session, _file(["CLP*PCN-X2*1*1000*700*100*12*ICNX2"] + PAID_LINE,
+                                    amount="700"))
+    assert result.counts["held"] == 1
+    assert "not as a crossover; billed to Original Medicare" in result.errors[0]["message"]
+    _untouched(session, claim)
+
+
+def test_a_payer_named_like_ours_but_with_another_identifier_is_not_ours(session, medicare):
+    claim = _billed_to(session, medicare, "PCN-ID1")
+    text = envelope([payment(["CLP*PCN-ID1*1*1000*700*100*12*ICN1"] + PAID_LINE,
+                             amount="700")])
+    text = text.replace("N1*PR*NORTHWIND HEALTH PLAN", "N1*PR*Original Medicare*XV*ZZ999")
+    result = _import(session, io.BytesIO(text.encode()))
+    assert result.counts["held"] == 1
+    assert "a payer not on file, billed to Original Medicare" in result.errors[0]["message"]
+    _untouched(session, claim)
+
+
+def test_a_reversal_takes_back_only_the_same_payers_posting(session, medicare, payer):
+    claim = _billed_to(session, medicare, "PCN-RX")
+    make_coverage(session, patient=claim.patient, payer=payer, rank=2)
+    primary = envelope([payment(["CLP*PCN-RX*1*1000*700*100*12*ICNP"] + PAID_LINE,
+                                amount="700", trace="EFT-P")])
+    _import(session, io.BytesIO(primary.replace("N1*PR*NORTHWIND HEALTH PLAN",
+                                                "N1*PR*ORIGINAL MEDICARE*XV*MCR01").encode()))
+    _import(session, _file(["CLP*PCN-RX*2*1000*100**12*ICNS", "SVC*HC:96413*1000*100**1",
+                            "CAS*OA*23*900"], amount="100", trace="EFT-S"))
+    session.refresh(claim)
+    assert claim.paid_amount == Decimal("800")
+    reversal = envelope([payment(["CLP*PCN-RX*22*-1000*-700*-100*12*ICNP",
+                                  "SVC*HC:96413*-1000*-700**1", "CAS*CO*45*-200",
+                                  "CAS*PR*2*-100"], amount="-700", trace="EFT-R")])
+    _import(session, io.BytesIO(reversal.replace("N1*PR*NORTHWIND HEALTH PLAN",
+                                                 "N1*PR*ORIGINAL MEDICARE*XV*MCR01").encode()))
+    session.refresh(claim)
+    assert claim.paid_amount == Decimal("100")  # Medicare's 700 back; the secondary's 100 stays
+    rows = session.scalars(select(RemittanceClaim).order_by(RemittanceClaim.id)).all()
+    assert [(r.result, r.is_reversed, str(r.paid)) for r in rows] == [
+        ("posted", True, "700.00"), ("posted", False, "100.00"), ("reversal", False, "-700.00")]
+
+
+def test_a_charge_that_differs_from_ours_posts_and_is_flagged(session, medicare):
+    claim = _billed_to(session, medicare, "PCN-CH", last_name="Quill", first_name="Robin")
+    text = envelope([payment(["CLP*PCN-CH*1*1200*700*100*12*ICN1",
+                              "NM1*QC*1*QUILL*ROBIN****MI*ZZ1",
+                              "SVC*HC:96413*1200*700**1", "CAS*CO*45*400", "CAS*PR*2*100"],
+                             amount="700")])
+    text = text.replace("N1*PR*NORTHWIND HEALTH PLAN", "N1*PR*ORIGINAL MEDICARE*XV*MCR01")
+    result = _import(session, io.BytesIO(text.encode()))
+    assert (result.counts["posted"], result.counts["flagged"], result.counts["problems"]) == (
+        1, 1, 1)
+    reason = "billed charge differs: 1,000.00 on our claim, 1,200.00 on the remittance (CLP03)"
+    assert result.errors[0]["message"] == f"claim PCN-CH: posted, flagged for review: {reason}"
+    session.refresh(claim)
+    assert claim.paid_amount == Decimal("700")
+    assert session.scalars(select(RemittanceClaim)).one().review_reason == reason
+
+
+@pytest.mark.parametrize("nm1, flagged", [
+    ("NM1*QC*1*QUILL*ROBIN****MI*ZZ1", False),
+    ("NM1*QC*1*QUIL*R****MI*ZZ1", False),          # the payer's truncated name
+    ("NM1*QC*1*quill-ashby*robin****MI*ZZ1", False),
+    ("NM1*QC*1*SAMPLE*ALEX****MI*ZZ1", True),
+    ("NM1*QC*1*QUILL*MORGAN****MI*ZZ1", True),     # same family, another person
+])
+def test_a_patient_name_that_is_not_ours_posts_and_is_flagged_without_naming_anyone(
+        session, medicare, nm1, flagged):
+    claim = _billed_to(session, medicare, "PCN-NM", last_name="Quill", first_name="Robin")
+    text = envelope([payment(["CLP*PCN-NM*1*1000*700*100*12*ICN1", nm1] + PAID_LINE,
+                             amount="700")])
+    text = text.replace("N1*PR*NORTHWIND HEALTH PLAN", "N1*PR*ORIGINAL MEDICARE*XV*MCR01")
+    result = _import(session, io.BytesIO(text.encode()))
+    assert result.counts["posted"] == 1 and result.counts["flagged"] == int(flagged)
+    session.refresh(claim)
+    assert claim.paid_amount == Decimal("700")
+    if flagged:
+        (error,) = result.errors
+        assert error["message"] == ("claim PCN-NM: posted, flagged for review: the patient "
+                                    "named on the remittance (NM1*QC) is not the claim's "
+                                    "patient")
+        assert not any(word in error["message"].upper()
+                       for word in ("QUILL", "ROBIN", "SAMPLE", "ALEX", "MORGAN"))
+    else:
+        assert result.errors == []

@@ -145,6 +145,25 @@ def test_member_not_found_status_4_is_an_eligibility_denial() -> None:
     assert claim.patient_name == "NOTREAL, JORDAN"
 
 
+@pytest.mark.parametrize(("adjustments", "category", "reason", "amount"), [
+    (["CAS*CO*197*900"], "authorization", "197", "900"),     # no auth: not "eligibility"
+    (["CAS*CO*50*900", "MOA***N115"], "medical_necessity", "50", "900"),
+    (["CAS*CO*45*100", "CAS*CO*16*800"], "missing_information", "16", "800"),
+    (["CAS*CO*A1*900", "MOA***N115"], "medical_necessity", "A1", "900"),  # the remark says
+    (["CAS*CO*31*900"], "eligibility", "31", "900"),
+    (["CAS*CO*A1*900"], "eligibility", "A1", "900"),  # generic code: the status decides
+    ([], "eligibility", "31", "900"),                 # nothing says why: member not found
+])
+def test_status_4_denial_takes_its_category_from_the_reason_code(
+        adjustments: list[str], category: str, reason: str, amount: str) -> None:
+    remittance = _parse(payment(["CLP*PCN-4*4*900*0**12*ICN-4", *adjustments, PATIENT],
+                                amount="0"))
+    denial = _claims(remittance)["PCN-4"].denial
+    assert (denial.category, denial.reason, denial.amount) == (category, reason,
+                                                               Decimal(amount))
+    assert _report_claim(remittance, "PCN-4")["category"] == category
+
+
 def test_line_level_denial_leaves_claim_paid_and_flags_the_line() -> None:
     remittance = _parse(payment(DENIED_LINE, amount="200"))
     assert remittance.errors == []

@@ -55,8 +55,10 @@ def _import_summary(result) -> str:
     rows = [f"import #{result.run_id}: {c['payments_posted']} of {c['payments']} payment(s) "
             f"posted, {c['payments_duplicate']} already imported"
             + (f", {c['payments_failed']} failed" if c["payments_failed"] else ""),
-            f"  claims: {c['posted']} posted, {c['reversals']} reversal(s), "
-            f"{c['unmatched']} unmatched (for review), {c['claim_errors']} not posted",
+            f"  claims: {c['posted']} posted ({c['flagged']} flagged for review), "
+            f"{c['reversals']} reversal(s), {c['unmatched']} unmatched (for review), "
+            f"{c['held']} held for review (payer not the one billed), "
+            f"{c['claim_errors']} not posted",
             f"  denial items opened: {c['denial_items']}; AR follow-ups closed as paid: "
             f"{c['ar_items_closed']}; provider adjustments: {c['provider_adjustments']}; "
             f"unknown codes flagged: {c['unknown_codes']}"]
@@ -80,7 +82,8 @@ def import_report(result) -> dict[str, Any]:
             claim["import"] = {"result": done.result, "claim": done.claim,
                                "denial_items": done.denial_items,
                                "closed_items": done.closed_items,
-                               "unknown_codes": done.unknown_codes, "message": done.message}
+                               "unknown_codes": done.unknown_codes, "message": done.message,
+                               "review": done.review}
     report["import"] = {"run": result.run_id, "counts": result.counts,
                         "already_imported": result.already_imported}
     return report

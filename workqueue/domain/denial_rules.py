@@ -11,13 +11,18 @@ The rule (kept here so the 835 parser, the import service and the reports agree)
   PR cost share) are never denial adjustments.
 * A **service line is denied** when it paid nothing (SVC03 = 0) and carries at least one
   denial adjustment.
-* A **claim is denied** when CLP02 = 4 (payer cannot find the member: eligibility), or
-  when it paid nothing (CLP04 = 0) and carries a denial adjustment at claim or line level.
+* A **claim is denied** when CLP02 = 4, or when it paid nothing (CLP04 = 0) and carries a
+  denial adjustment at claim or line level.
 * Reversals (CLP02 = 22), predetermination-only claims (25) and claims forwarded as not
   the payer's (23) are never denials: they move money or routing, not a decision.
 * The **category** comes from the denial adjustment with the largest amount (first one
   on a tie). When that CARC's category is "other" (A1 and friends, "see the remark"), the
   first remark code with a more specific category decides.
+* **CLP02 = 4** is "patient not found" in the TR3, but payers send it for denials of every
+  kind (CO-197, CO-50...): the reason codes decide, as for any denial. Only when they say
+  nothing more specific than "other" (no denial adjustment, or only generic ones) does the
+  status code decide: the category of CARC 31 (member not found) in the catalog, i.e.
+  eligibility (DOMAIN.md §4.2 and §12).
 * The **amount at stake** is the sum of denial adjustments (for CLP02 = 4 with none,
   the claim charge).
 
@@ -36,6 +41,7 @@ from workqueue.domain.reason_codes import ReasonCatalog
 
 DENIAL_GROUPS = frozenset({"CO", "PI", "OA"})
 MEMBER_NOT_FOUND = "4"
+MEMBER_NOT_FOUND_CARC = "31"  # what CLP02 = 4 means when the reason codes do not say
 NEVER_DENIED_STATUSES = frozenset({"22", "23", "25"})
 _ZERO = Decimal("0")
 
@@ -83,9 +89,12 @@ def decide_claim_denial(status: str, charge: Decimal, paid: Decimal,
     denials = [a for a in adjustments if is_denial_adjustment(a, catalog)]
     if status == MEMBER_NOT_FOUND:
         found = _denial_from(denials, remarks, catalog)
-        amount = found.amount if found else charge
-        reason = found.reason if found else "31"
-        return Denial(category="eligibility", reason=reason, amount=amount)
+        if found is not None and found.category != "other":
+            return found  # the CARC (or its remark) says why: trust it over the status code
+        not_found = catalog.carc(MEMBER_NOT_FOUND_CARC)
+        return Denial(category=not_found.category if not_found else "eligibility",
+                      reason=found.reason if found else MEMBER_NOT_FOUND_CARC,
+                      amount=found.amount if found else charge)
     if paid != _ZERO:
         return None
     return _denial_from(denials, remarks, catalog)

@@ -25,6 +25,7 @@ class RemittanceClaimResult(StrEnum):
     POSTED = "posted"  # matched and posted to the claim
     REVERSAL = "reversal"  # CLP02 = 22: took back an earlier posting
     UNMATCHED = "unmatched"  # no claim with this patient control number: for review
+    REVIEW = "review"  # our claim, but remitted by a payer it was not billed to: not posted
     ERROR = "error"  # could not be posted; the message says why
 
 
@@ -128,6 +129,9 @@ class RemittanceClaim(Base):
     unknown_codes: Mapped[list] = mapped_column(sa.JSON, default=list)  # ["CARC 999", ...]
     segment: Mapped[int] = mapped_column(default=0)  # CLP position in the file
     message: Mapped[str | None] = mapped_column(sa.String(300))
+    # Why a person must look at it: held (result "review", nothing posted) or posted but
+    # flagged (charge or patient differs). Rule: domain/remittance_matching.py.
+    review_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
     remittance: Mapped[Remittance] = relationship(back_populates="claims")
     claim: Mapped[Claim | None] = relationship()

@@ -376,7 +376,11 @@ class RowApplier:
 
 def match_payer(session: Session, identifier: str, name: str,
                 cache: dict[tuple[str, str], Payer | None]) -> Payer | None:
-    """The payer an X12 file names: by its EDI identifier (NM109), else by name."""
+    """The payer an X12 file names: by its EDI identifier (NM109), else by name.
+
+    A name alone does not match a payer whose identifier on file differs from the file's:
+    two plans may share a name, and a file from one must not be read as the other's.
+    """
     key = (identifier.strip(), name.strip().upper())
     if key not in cache:
         payer = None
@@ -385,7 +389,8 @@ def match_payer(session: Session, identifier: str, name: str,
                                    .order_by(Payer.id).limit(1))
         if payer is None and key[1]:
             payer = next((p for p in session.scalars(select(Payer).order_by(Payer.id))
-                          if p.name.strip().upper() == key[1]), None)
+                          if p.name.strip().upper() == key[1]
+                          and not (key[0] and (p.edi_payer_id or "").strip())), None)
         cache[key] = payer
     return cache[key]
 

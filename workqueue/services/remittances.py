@@ -9,11 +9,14 @@ What an import does, claim by claim (the file is streamed; memory stays flat):
   reported as "already imported on <date>". Each payment is posted in its own savepoint:
   all of it or none of it.
 * **Claim** (CLP): matched by patient control number (CLP01) to ``Claim.claim_number``; an
-  unmatched claim is recorded for review, never dropped. A matched claim gets the paid
-  amount, contractual adjustments (CO/OA/PI that are not denials), patient responsibility
-  (CLP05, else the PR adjustments), the payer's claim number, line payments (SVC matched to
-  claim lines by REF*6R or procedure code) and a new status and balance. The denied amount
-  stays in the balance: it is money at stake, not written off.
+  unmatched claim is recorded for review, never dropped. A claim of ours remitted by a payer
+  it was not billed to (or by a payer not on file) is held for review and not posted; a
+  posted claim whose charge or patient differs from ours is flagged for review (rule in
+  ``domain/remittance_matching.py``; both count as problems of the run). A matched claim
+  gets the paid amount, contractual adjustments (CO/OA/PI that are not denials), patient
+  responsibility (CLP05, else the PR adjustments), the payer's claim number, line payments
+  (SVC matched to claim lines by REF*6R or procedure code) and a new status and balance.
+  The denied amount stays in the balance: it is money at stake, not written off.
 * **Denials** (rule in ``domain/denial_rules.py``): every denied claim, or every denied
   line of a claim that was otherwise paid, gets a ``Denial`` row and a denial work item with
   its category, amount at stake and appeal level-1 deadline from the payer's rules
@@ -26,7 +29,7 @@ What an import does, claim by claim (the file is streamed; memory stays flat):
   on. Unknown CARC/RARC codes are kept in the catalog as flagged rows.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +43,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from workqueue.domain.denial_rules import is_denial_adjustment
 from workqueue.domain.errors import DomainError
 from workqueue.domain.reason_codes import ReasonCatalog
+from workqueue.domain.remittance_matching import flag_reasons, hold_reason
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
 from workqueue.models import (
     AuditEvent,
@@ -99,6 +103,7 @@ class ClaimOutcome:
     closed_items: list[int] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
     message: str | None = None
+    review: str | None = None  # why a person must look: held (not posted) or flagged
 
 
 @dataclass
@@ -138,9 +143,9 @@ class ImportResult:
 
 
 COUNT_KEYS = ("payments", "payments_posted", "payments_duplicate", "payments_failed", "claims",
-              "posted", "unmatched", "reversals", "claim_errors", "denied_claims",
-              "denial_items", "ar_items_closed", "provider_adjustments", "unknown_codes",
-              "problems")
+              "posted", "unmatched", "reversals", "held", "flagged", "claim_errors",
+              "denied_claims", "denial_items", "ar_items_closed", "provider_adjustments",
+              "unknown_codes", "problems")
 
 
 # -- entry points ----------------------------------------------------------------------------
@@ -185,6 +190,7 @@ class ImportReport:
     run: ImportRun
     remittances: list[Remittance]
     denied: list[RemittanceClaim]
+    review: list[RemittanceClaim]
     unmatched: list[RemittanceClaim]
     reversals: list[RemittanceClaim]
     claim_errors: list[RemittanceClaim]
@@ -219,9 +225,11 @@ def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
     audit.record(session, actor, "view", "import_run", run.id, now=now)
     return ImportReport(
         run=run, remittances=remittances,
-        # Denied and matched: these opened denial items. Denied but unknown claims are listed
-        # under "unmatched" only, since there is no claim of ours to open an item on.
-        denied=claims(RemittanceClaim.is_denied.is_(True), RemittanceClaim.result != R.UNMATCHED),
+        # Denied and matched: these opened denial items. Denied but unknown or held claims are
+        # listed under "unmatched" or "for review" only: no denial item was opened for them.
+        denied=claims(RemittanceClaim.is_denied.is_(True),
+                      RemittanceClaim.result.not_in([R.UNMATCHED, R.REVIEW])),
+        review=claims(RemittanceClaim.review_reason.is_not(None)),
         unmatched=claims(RemittanceClaim.result == R.UNMATCHED),
         reversals=claims(RemittanceClaim.result == R.REVERSAL),
         claim_errors=claims(RemittanceClaim.result == R.ERROR),
@@ -259,6 +267,7 @@ class _Importer:
         self.result = ImportResult(digest, x12.Remittance() if collect else None)
         self.collect = collect
         self.payment: x12.Payment | None = None
+        self.remitter: Payer | None = None  # the open payment's payer, when on file
         self.outcome: PaymentOutcome | None = None
         self.remittance: Remittance | None = None
         self.savepoint = None
@@ -300,6 +309,7 @@ class _Importer:
         if self.result.remittance is not None:
             self.result.remittance.payments.append(payment)
         payer = match_payer(self.session, payment.payer.id, payment.payer.name, self.payers)
+        self.remitter = payer
         keys = _payer_keys(payer, payment.payer)
         outcome = PaymentOutcome(payment.payer.name, payment.trace_number, payment.amount,
                                  "posted")
@@ -439,8 +449,15 @@ class _Importer:
 
     def _count(self, event: x12.ClaimPayment, outcome: ClaimOutcome) -> None:
         counts = self.result.counts
-        counts[{R.POSTED: "posted", R.UNMATCHED: "unmatched",
-                R.REVERSAL: "reversals"}[R(outcome.result)]] += 1
+        counts[{R.POSTED: "posted", R.UNMATCHED: "unmatched", R.REVERSAL: "reversals",
+                R.REVIEW: "held"}[R(outcome.result)]] += 1
+        if outcome.review and outcome.result == R.REVIEW:
+            self._problem(event.segment, f"claim {_clip(event.claim_id, 38)}: not posted, "
+                          f"held for review: {outcome.review}")
+        elif outcome.review:
+            counts["flagged"] += 1
+            self._problem(event.segment, f"claim {_clip(event.claim_id, 38)}: posted, flagged "
+                          f"for review: {outcome.review}")
         if event.denials:
             counts["denied_claims"] += 1
         counts["denial_items"] += len(outcome.denial_items)
@@ -475,16 +492,19 @@ class _Importer:
         items each read with one query; rows and CAS inserted many at a time), in file order
         wherever order matters (postings, reversals, routing, AR closing)."""
         session = self.session
-        numbers = {event.claim_id for event, _ in batch}
-        claims = {c.claim_number: c for c in session.scalars(
-            select(Claim).where(Claim.claim_number.in_(numbers))
-            .options(selectinload(Claim.lines)))}
+        claims = self._claims_by_number({event.claim_id for event, _ in batch})
+        crossover = self._crossover_payers(claims.values())
         reversed_ids = {claims[e.claim_id].id for e, _ in batch
                         if e.is_reversal and e.claim_id in claims}
         postings = self._posted_rows(reversed_ids)
         steps = []
         for event, outcome in batch:
             claim = claims.get(event.claim_id)
+            held = self._hold_reason(claim, event, crossover) if claim is not None else None
+            if held is not None:  # recorded against the claim, which it leaves untouched
+                steps.append(_Step(event, outcome, self._held_row(event, claim, outcome, held),
+                                   None, []))
+                continue
             matched = _match_lines(claim, event) if claim is not None else []
             row = self._row(event, claim, R.UNMATCHED)
             row.unknown_codes = outcome.unknown_codes
@@ -506,6 +526,7 @@ class _Importer:
                 step.denials = self._denials(claim, event, matched)
                 step.close_ar = claim.status == ClaimStatus.PAID
             outcome.result, outcome.message = row.result.value, row.message
+            outcome.review = row.review_reason
         for claim in claims.values():
             # The same columns on every claim, so that their UPDATEs go as one executemany.
             for name in _POSTED_COLUMNS:
@@ -543,15 +564,59 @@ class _Importer:
         del linked
 
     def _posted_rows(self, claim_ids: set[int]) -> dict[int, list[RemittanceClaim]]:
-        """Postings of these claims not yet taken back, oldest first (what a reversal takes
-        back is the last of them)."""
+        """This payer's postings of these claims not yet taken back, oldest first (what a
+        reversal takes back is the last of them: a payer reverses its own payments only)."""
         out: dict[int, list[RemittanceClaim]] = {claim_id: [] for claim_id in claim_ids}
         if claim_ids:
-            for row in self.session.scalars(select(RemittanceClaim).where(
-                    RemittanceClaim.claim_id.in_(claim_ids), RemittanceClaim.result == R.POSTED,
-                    RemittanceClaim.is_reversed.is_(False)).order_by(RemittanceClaim.id)):
+            for row in self.session.scalars(self._postings().where(
+                    RemittanceClaim.claim_id.in_(claim_ids)).order_by(RemittanceClaim.id)):
                 out[row.claim_id].append(row)
         return out
+
+    def _postings(self):
+        """Postings of the open payment's payer not yet taken back (a select to narrow)."""
+        return (select(RemittanceClaim).join(Remittance)
+                .where(Remittance.payer_id == self.remitter.id,
+                       RemittanceClaim.result == R.POSTED,
+                       RemittanceClaim.is_reversed.is_(False)))
+
+    def _claims_by_number(self, numbers: set[str]) -> dict[str, Claim]:
+        """Our claims with these patient control numbers, with what matching them reads."""
+        return {c.claim_number: c for c in self.session.scalars(
+            select(Claim).where(Claim.claim_number.in_(numbers))
+            .options(selectinload(Claim.lines), selectinload(Claim.patient),
+                     selectinload(Claim.payer)))}
+
+    def _crossover_payers(self, claims: Iterable[Claim]) -> dict[int, set[int]]:
+        """The payers of each patient's secondary and tertiary coverages: those that may
+        remit a crossover of the claim."""
+        out: dict[int, set[int]] = {}
+        patient_ids = {claim.patient_id for claim in claims}
+        if patient_ids:
+            for patient_id, payer_id in self.session.execute(
+                    select(Coverage.patient_id, Coverage.payer_id).where(
+                        Coverage.patient_id.in_(patient_ids), Coverage.rank > 1)):
+                out.setdefault(patient_id, set()).add(payer_id)
+        return out
+
+    def _hold_reason(self, claim: Claim, event: x12.ClaimPayment,
+                     crossover: dict[int, set[int]]) -> str | None:
+        party, remitter = self.payment.payer, self.remitter
+        name = remitter.name if remitter is not None else (party.name.strip()
+                                                          or party.id.strip())
+        return hold_reason(event.status, name, remitter.id if remitter is not None else None,
+                           claim.payer.name, claim.payer_id,
+                           crossover.get(claim.patient_id, set()))
+
+    def _held_row(self, event: x12.ClaimPayment, claim: Claim, outcome: ClaimOutcome,
+                  reason: str) -> RemittanceClaim:
+        """The row of a claim held for review: linked to our claim, nothing posted on it."""
+        row = self._row(event, claim, R.REVIEW, message="not posted")
+        row.review_reason = _clip(reason, 300)
+        row.unknown_codes = outcome.unknown_codes
+        outcome.claim, outcome.result = claim.id, R.REVIEW.value
+        outcome.message, outcome.review = row.message, row.review_reason
+        return row
 
     def _load_linked(self, claims: list[Claim]) -> list[Any]:
         """Read the records a denial item links to, so that opening items finds them loaded;
@@ -597,16 +662,18 @@ class _Importer:
     def _post_claim(self, event: x12.ClaimPayment, outcome: ClaimOutcome) -> None:
         """One claim on its own (the path for a batch that failed somewhere)."""
         session = self.session
-        claim = session.scalar(select(Claim).where(Claim.claim_number == event.claim_id)
-                               .options(selectinload(Claim.lines)))
+        claim = self._claims_by_number({event.claim_id}).get(event.claim_id)
+        held = None if claim is None else self._hold_reason(
+            claim, event, self._crossover_payers([claim]))
+        if held is not None:
+            row = self._held_row(event, claim, outcome, held)
+            row.adjustments = _adjustments(event, [])
+            session.add(row)
+            session.flush()
+            return
         matched = _match_lines(claim, event) if claim is not None else []
         row = self._row(event, claim, R.UNMATCHED)
-        line_ids = {id(svc): line.id for svc, line in matched if line is not None}
-        row.adjustments = [RemittanceAdjustment(
-            level=a.level, procedure=_clip(a.procedure, 48) if a.procedure else None,
-            claim_line_id=line_ids.get(id(_line_of(event, a))), group_code=a.group[:2],
-            reason=_clip(a.reason, 10), amount=a.amount, quantity=a.quantity,
-            is_known_reason=a.is_known_reason) for a in event.all_adjustments]
+        row.adjustments = _adjustments(event, matched)
         row.unknown_codes = outcome.unknown_codes
         session.add(row)
         if claim is None:
@@ -617,10 +684,8 @@ class _Importer:
         outcome.claim = claim.id
         if event.is_reversal:
             earlier = session.scalar(
-                select(RemittanceClaim).where(RemittanceClaim.claim_id == claim.id,
-                                              RemittanceClaim.result == R.POSTED,
-                                              RemittanceClaim.is_reversed.is_(False),
-                                              RemittanceClaim.id != row.id)
+                self._postings().where(RemittanceClaim.claim_id == claim.id,
+                                       RemittanceClaim.id != row.id)
                 .order_by(RemittanceClaim.id.desc()).limit(1))
             self._reverse(claim, event, row, earlier)
             if earlier is not None:
@@ -630,6 +695,7 @@ class _Importer:
             self._post(claim, event, row, matched)
         outcome.result = row.result.value
         outcome.message = row.message
+        outcome.review = row.review_reason
         session.flush()
         if not event.is_reversal:
             denials = self._denials(claim, event, matched)
@@ -667,6 +733,11 @@ class _Importer:
         if unplaced:
             row.message = _join(row.message, f"{unplaced} service line(s) matched no claim line; "
                                 "their payment is on the claim only")
+        patient = claim.patient
+        reasons = flag_reasons(event.status, event.charge, claim.billed_amount,
+                               event.patient_last, event.patient_first, patient.last_name,
+                               patient.first_name)
+        row.review_reason = _clip("; ".join(reasons), 300) or None
 
     def _reverse(self, claim: Claim, event: x12.ClaimPayment, row: RemittanceClaim,
                  earlier: RemittanceClaim | None) -> None:
@@ -855,7 +926,7 @@ def _values(row: Any) -> dict[str, Any]:
     return values
 
 
-def _adjustment_values(row_id: int, event: x12.ClaimPayment,
+def _adjustment_values(row_id: int | None, event: x12.ClaimPayment,
                        matched: list[tuple[x12.ServiceLine, ClaimLine | None]]
                        ) -> list[dict[str, Any]]:
     """The CAS rows of one claim, as values for one multi-row insert."""
@@ -865,6 +936,15 @@ def _adjustment_values(row_id: int, event: x12.ClaimPayment,
              "claim_line_id": line_ids.get(id(_line_of(event, a))), "group_code": a.group[:2],
              "reason": _clip(a.reason, 10), "amount": a.amount, "quantity": a.quantity,
              "is_known_reason": a.is_known_reason} for a in event.all_adjustments]
+
+
+def _adjustments(event: x12.ClaimPayment,
+                 matched: list[tuple[x12.ServiceLine, ClaimLine | None]]
+                 ) -> list[RemittanceAdjustment]:
+    """The CAS rows of one claim, as ORM rows (the one-by-one path)."""
+    return [RemittanceAdjustment(**{k: v for k, v in values.items()
+                                    if k != "remittance_claim_id"})
+            for values in _adjustment_values(None, event, matched)]
 
 
 def _line_of(event: x12.ClaimPayment, adjustment: x12.Adjustment) -> x12.ServiceLine | None:
