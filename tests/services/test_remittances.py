@@ -455,3 +455,14 @@ def test_a_patient_name_that_is_not_ours_posts_and_is_flagged_without_naming_any
                        for word in ("QUILL", "ROBIN", "SAMPLE", "ALEX", "MORGAN"))
     else:
         assert result.errors == []
+
+
+def test_a_status_4_denial_with_co_197_opens_an_authorization_denial(session, payer):
+    claim = _claim(session, payer, "PCN-S4")
+    _import(session, _file(["CLP*PCN-S4*4*1000*0**12*ICN4", "SVC*HC:96413*1000*0**1",
+                            "CAS*CO*197*1000"], amount="0"))
+    denial = session.scalars(select(Denial).where(Denial.claim_id == claim.id)).one()
+    item = session.scalars(select(WorkItem).where(WorkItem.kind == "denial")).one()
+    assert (denial.category, denial.carc_codes, item.category) == (
+        "authorization", "197", "authorization")
+    assert item.title.endswith(": authorization")
