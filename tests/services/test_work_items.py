@@ -112,6 +112,41 @@ def test_pended_item_returns_on_its_date_with_due_date_moved(session):
     assert item.due_on == NOW.date() + timedelta(days=8)
 
 
+def test_pending_again_while_pended_moves_the_due_date_by_all_the_days_waited(session):
+    user = Actor.for_user(make_user(session, "ar_specialist"))
+    due = NOW.date() + timedelta(days=3)
+    item = make_work_item(session, "ar_followup", due_on=due)
+    pend_work_item(session, item, NOW.date() + timedelta(days=4), user, NOW)
+    # Day 3: the payer asks for more time; the item is pended again, to day 10.
+    pend_work_item(session, item, NOW.date() + timedelta(days=10), user, NOW + timedelta(days=3))
+    assert return_due_pended_items(session, NOW + timedelta(days=4)) == []
+    assert return_due_pended_items(session, NOW + timedelta(days=10)) == [item.id]
+    assert item.due_on == due + timedelta(days=10)
+
+
+def test_waiting_on_the_payer_while_pended_keeps_the_pause_that_began_first(session):
+    user = Actor.for_user(make_user(session, "coordinator"))
+    payer = make_payer(session, auth_turnaround_days=7)
+    due = NOW.date() + timedelta(days=2)
+    item = make_work_item(session, "prior_auth", payer_id=payer.id, due_on=due)
+    pend_work_item(session, item, NOW.date() + timedelta(days=5), user, NOW)
+    transition_work_item(session, item, "submitted", user, NOW + timedelta(days=1))
+    assert item.pended_until == NOW.date() + timedelta(days=8)  # submitted: payer turnaround
+    return_due_pended_items(session, NOW + timedelta(days=8))
+    assert item.due_on == due + timedelta(days=8)
+
+
+def test_a_new_pause_after_a_return_counts_only_its_own_days(session):
+    user = Actor.for_user(make_user(session, "ar_specialist"))
+    due = NOW.date() + timedelta(days=3)
+    item = make_work_item(session, "ar_followup", due_on=due)
+    pend_work_item(session, item, NOW.date() + timedelta(days=5), user, NOW)
+    return_due_pended_items(session, NOW + timedelta(days=5))
+    pend_work_item(session, item, NOW.date() + timedelta(days=9), user, NOW + timedelta(days=7))
+    return_due_pended_items(session, NOW + timedelta(days=9))
+    assert item.due_on == due + timedelta(days=5 + 2)
+
+
 def test_pend_into_the_past_is_refused(session):
     user = make_user(session, "ar_specialist")
     item = make_work_item(session, "ar_followup")

@@ -361,8 +361,11 @@ _FOLLOW_UP_ACTIONS: dict[str, Callable[[Session, WorkItem, Actor, datetime], Non
 
 def _pend(session: Session, item: WorkItem, until: date, actor: Actor, now: datetime,
           note: str) -> None:
+    # Pending an item already pended extends the same pause: it keeps the day the pause
+    # began, so the return moves the SLA due date by all the days waited, not the last leg.
+    if item.pended_until is None or item.pended_at is None:
+        item.pended_at = now
     item.pended_until = until
-    item.pended_at = now
     _log(session, item, ActivityKind.PEND, actor, now, note, data={"until": until.isoformat()})
 
 
