@@ -284,3 +284,72 @@ def test_item_about_a_claim_carries_the_claims_visit_and_its_coding_panel(sessio
     assert item.visit_id == visit.id
     view = coding_view_for_item(session, item)
     assert view.compare is None and view.panel.has_errors
+
+
+# --- the coding check holds the claim to the record (issue 10 item 10) -------------------------
+
+
+def _bill(session, visit, *lines):
+    """A claim on the visit with these (code, units, modifiers) lines."""
+    claim = make_claim(session, visit_id=visit.id)
+    claim.lines.clear()
+    session.flush()
+    claim.lines = [ClaimLine(line_number=i, procedure_code=code, units=Decimal(units),
+                             modifiers=modifiers, charge=Decimal("100"), service_date=TODAY)
+                   for i, (code, units, modifiers) in enumerate(lines, start=1)]
+    session.flush()
+    return claim
+
+
+RECOMPUTED = (("96365", 1, ""), ("96366", 1, ""), ("J1745", 42, ""), ("J1745", 8, "JW"))
+
+
+def test_an_ar_item_whose_claim_bills_other_units_shows_the_difference(
+        session, client, auth) -> None:
+    _login(session, auth, "ar_specialist")
+    visit = _visit(session, authorized_units=500)
+    claim = _bill(session, visit, *RECOMPUTED[:2], ("J1745", 4, ""), RECOMPUTED[3])
+    item = make_work_item(session, "ar_followup", claim_id=claim.id, title="Follow up")
+    html = client.get(f"/work-items/{item.id}").get_data(as_text=True)
+    assert "Ready to bill" not in html and "No findings." not in html
+    assert "The claim differs from the infusion record" in html
+    assert "billed_lines_differ" in html
+    assert (f"Claim {claim.claim_number} line 3 bills J1745 × 4; the infusion record supports "
+            "J1745 × 42.") in html
+    session.refresh(visit)
+    assert visit.has_coding_errors  # the worklist's "coding errors" flag agrees
+
+
+def test_the_visit_page_names_lines_billed_or_not_billed_against_the_record(
+        session, client, auth) -> None:
+    _login(session, auth)
+    visit = _visit(session, authorized_units=500)
+    claim = _bill(session, visit, RECOMPUTED[0], ("96413", 1, ""), RECOMPUTED[2],
+                  ("J1745", 8, "JZ"))
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    number = claim.claim_number
+    assert f"Claim {number} line 2 bills 96413 × 1, which the infusion record does not " \
+           "support." in html
+    assert f"The infusion record supports 96366 × 1, which claim {number} does not bill." in html
+    assert f"Claim {number} line 4 bills J1745 × 8 (JZ); the infusion record supports " \
+           "J1745 × 8 (JW)." in html
+
+
+def test_a_claim_that_bills_what_the_record_supports_is_ready(session, client, auth) -> None:
+    _login(session, auth, "ar_specialist")
+    visit = _visit(session, authorized_units=500)
+    claim = _bill(session, visit, *RECOMPUTED)
+    item = make_work_item(session, "ar_followup", claim_id=claim.id, title="Follow up")
+    html = client.get(f"/work-items/{item.id}").get_data(as_text=True)
+    assert "Ready to bill" in html and "No findings." in html
+
+
+def test_a_coding_denial_states_its_own_claims_differences_once(session) -> None:
+    visit = _visit(session, authorized_units=500)
+    claim = _bill(session, visit, *RECOMPUTED[:2], ("J1745", 4, ""), RECOMPUTED[3])
+    denial = make_denial(session, claim, category="coding")
+    item = make_work_item(session, "denial", denial_id=denial.id, claim_id=claim.id,
+                          category="coding")
+    compare = coding_view_for_item(session, item).compare
+    assert compare.has_differences
+    assert [f.code for f in compare.findings] == []  # the table says it; no finding repeats it

@@ -3,11 +3,16 @@
 The drug catalog comes from the database (``services.catalog.load_drug_catalog``; the seed CSV
 only while the table is empty), the rules from ``workqueue/data``. Coding a visit records
 ``has_coding_errors`` on it so worklists can flag it cheaply. Flushes only; the edge commits.
+
+Once a visit has a claim, the check also holds the claim to the record: every billed line the
+recomputed lines do not bear out (another code, other units or modifiers, a line the record does
+not support, a recomputed line not billed) is a ``billed_lines_differ`` finding, so no page
+says "Ready to bill" over a claim that bills something else.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -25,10 +30,12 @@ from workqueue.domain.coding import (
     code_visit,
     parse_visit,
 )
+from workqueue.domain.coding.findings import make_finding
 from workqueue.domain.status import WorkItemKind
 from workqueue.models import (
     AuthLedgerEntry,
     Claim,
+    ClaimLine,
     DenialCategory,
     InfusionVisit,
     WorkItem,
@@ -98,6 +105,9 @@ def code_stored_visit(
         visit.has_coding_errors = True
         session.flush()
         raise
+    billed = _claim_findings(session, visit, result.lines, rules)
+    if billed:
+        result = replace(result, findings=result.findings + billed)
     visit.has_coding_errors = any(f.severity is Severity.ERROR for f in result.findings)
     session.flush()
     return result
@@ -116,6 +126,43 @@ def code_infusion_visit(
     if visit is None:
         raise LookupError(f"infusion visit {visit_id} not found")
     return code_stored_visit(session, visit, catalog, rules)
+
+
+BILLED_LINES_DIFFER = "billed_lines_differ"
+
+
+def _claim_findings(session: Session, visit: InfusionVisit, lines: tuple[Line, ...],
+                    rules: CodingRules) -> tuple[Finding, ...]:
+    """A ``billed_lines_differ`` finding for each difference between the lines of the visit's
+    claims and the lines its record codes to (one query; none when nothing is billed yet)."""
+    if visit.id is None:
+        return ()
+    claims: dict[str, list[ClaimLine]] = {}
+    for line, number in session.execute(
+            select(ClaimLine, Claim.claim_number).join(Claim)
+            .where(Claim.visit_id == visit.id).order_by(Claim.id, ClaimLine.line_number)):
+        claims.setdefault(number, []).append(line)
+    return tuple(
+        make_finding(rules, BILLED_LINES_DIFFER, None, _difference(number, row))
+        for number, claim_lines in claims.items()
+        for row in compare_lines(lines, _billed_lines(claim_lines, None)) if row.differences)
+
+
+def _described(line: Line | BilledLine) -> str:
+    units = int(line.units) if line.units == int(line.units) else line.units
+    return f"{line.code} × {units}" + (f" ({', '.join(line.modifiers)})"
+                                       if line.modifiers else "")
+
+
+def _difference(claim_number: str, row: CompareRow) -> str:
+    billed, recomputed = row.billed, row.recomputed
+    if billed is None:
+        return (f"The infusion record supports {_described(recomputed)}, which claim "
+                f"{claim_number} does not bill.")
+    where = f"Claim {claim_number} line {billed.line_number} bills {_described(billed)}"
+    if recomputed is None:
+        return f"{where}, which the infusion record does not support."
+    return f"{where}; the infusion record supports {_described(recomputed)}."
 
 
 # --- what the pages show -------------------------------------------------------------------
@@ -137,6 +184,11 @@ class CodingPanel:
     @property
     def has_errors(self) -> bool:
         return bool(self.problems) or any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def claim_differs(self) -> bool:
+        """A claim of this visit bills lines the record does not bear out."""
+        return any(f.code == BILLED_LINES_DIFFER for f in self.findings)
 
 
 def coding_panel(session: Session, visit: InfusionVisit) -> CodingPanel:
@@ -185,7 +237,7 @@ class CodingCompare:
         return any(row.differences for row in self.rows)
 
 
-def _billed_lines(claim: Claim, denied_line_id: int | None) -> list[BilledLine]:
+def _billed_lines(lines: list[ClaimLine], denied_line_id: int | None) -> list[BilledLine]:
     return [
         BilledLine(
             line.line_number, line.procedure_code.strip().upper(), Decimal(line.units),
@@ -193,7 +245,7 @@ def _billed_lines(claim: Claim, denied_line_id: int | None) -> list[BilledLine]:
                          if m.strip())),
             denied_line_id is None or line.id == denied_line_id,
         )
-        for line in claim.lines
+        for line in lines
     ]
 
 
@@ -236,15 +288,19 @@ def compare_lines(recomputed: tuple[Line, ...], billed: list[BilledLine]) -> lis
 
 def coding_compare(session: Session, claim: Claim, denied_line_id: int | None) -> CodingCompare:
     """The claim's billed lines beside the lines its infusion visit codes to today."""
-    billed = _billed_lines(claim, denied_line_id)
+    billed = _billed_lines(claim.lines, denied_line_id)
     visit = session.get(InfusionVisit, claim.visit_id) if claim.visit_id else None
     if visit is None:
         rows = tuple(CompareRow(None, b, frozenset()) for b in billed)
         return CodingCompare(claim.id, None, rows, problems=(
             "No infusion visit is linked to this claim, so its lines cannot be recomputed.",))
     panel = coding_panel(session, visit)
-    return CodingCompare(claim.id, visit.id, tuple(compare_lines(panel.lines, billed)),
-                         panel.findings, panel.problems)
+    rows = tuple(compare_lines(panel.lines, billed))
+    # This claim's differences are the table itself; its findings would say them twice.
+    shown = {_difference(claim.claim_number, row) for row in rows if row.differences}
+    findings = tuple(f for f in panel.findings
+                     if f.code != BILLED_LINES_DIFFER or f.message not in shown)
+    return CodingCompare(claim.id, visit.id, rows, findings, panel.problems)
 
 
 @dataclass(frozen=True)
