@@ -16,7 +16,7 @@ from tests.browser.conftest import sign_in, sign_out
 from tests.jobs.conftest import drain
 from workqueue.clock import utcnow
 from workqueue.demo.seed import seed_demo
-from workqueue.models import Claim, InfusionVisit, Queue, WorkItem
+from workqueue.models import Claim, InfusionVisit, Payer, Queue, WorkItem
 from workqueue.services.audit_seals import SEAL_LAG, seal_pending
 from workqueue.services.reminders import sweep_reminders
 from workqueue.x12.synthetic import SyntheticClaim, build_277, build_835
@@ -58,6 +58,10 @@ def _demo(live_server) -> dict:
         seed_demo(db, now, patients=120, fast_hash=True)
         sweep_reminders(db, now)  # the notifications people find in the morning
     with live_server.data() as db:
+        # The remittance comes from the payer of the first claim still waiting: an import
+        # posts only the claims billed to the payer that sends it.
+        payer = db.get(Payer, db.scalar(select(Claim.payer_id).where(
+            Claim.status == "submitted").order_by(Claim.id).limit(1)))
         return {
             "queue": db.scalar(select(Queue.slug).where(Queue.kinds.is_not(None))
                                .order_by(Queue.id)),
@@ -73,7 +77,9 @@ def _demo(live_server) -> dict:
                 InfusionVisit.has_coding_errors.is_(True)).order_by(InfusionVisit.id)),
             # Claims still waiting on the payer: the remittance pays (or denies) these.
             "unpaid_claims": list(db.scalars(select(Claim.claim_number).where(
-                Claim.status == "submitted").order_by(Claim.id).limit(12))),
+                Claim.status == "submitted", Claim.payer_id == payer.id)
+                .order_by(Claim.id).limit(12))),
+            "unpaid_payer": (payer.name, payer.edi_payer_id or ""),
             # Claims someone is following up: the 277 answers for these.
             "followed_claims": list(db.scalars(select(Claim.claim_number).join(
                 WorkItem, WorkItem.claim_id == Claim.id).where(
@@ -126,7 +132,8 @@ def test_screenshots_of_the_main_screens(page, live_server, redis_conn, shots, t
     page.goto(f"{base}/imports/")
     page.get_by_label("835 remittance file").set_input_files(files=[{
         "name": "era-2026-11-27.835", "mimeType": "application/edi-x12",
-        "buffer": build_835(claims=12, claim_ids=ids["unpaid_claims"]).encode()}])
+        "buffer": build_835(claims=12, claim_ids=ids["unpaid_claims"],
+                            payer=ids["unpaid_payer"]).encode()}])
     page.get_by_role("button", name="Upload and import").click()
     page.wait_for_url("**/imports/*")
     drain(app, "imports")

@@ -83,7 +83,8 @@ def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENA
               seed: int = 835, transactions: int = 1, interchanges: int = 1,
               plb: bool = False, fmt: SyntheticFormat = SyntheticFormat(),
               today: date = date(2026, 11, 27),
-              claim_ids: Sequence[str] = ()) -> SyntheticSummary:
+              claim_ids: Sequence[str] = (),
+              payer: tuple[str, str] | None = None) -> SyntheticSummary:
     """Write a synthetic 835 file and return its totals.
 
     :param claims: CLP segments per transaction (a reversal scenario writes two: the
@@ -93,6 +94,9 @@ def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENA
     :param plb: add provider-level adjustments (interest paid, overpayment recovery).
     :param claim_ids: patient control numbers (CLP01) to use in order, so the file pays
         claims that exist in a database (the demo, screenshots); random ones after they run out.
+    :param payer: ``(name, EDI id)`` of the payer sending every payment, named in N1*PR with
+        its identifier (an import posts only the claims billed to it); default: a random
+        payer of a fixed list per payment, by name only.
     """
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown or not scenarios:
@@ -102,14 +106,14 @@ def write_835(out: TextIO, *, claims: int = 10, scenarios: Sequence[str] = SCENA
     ids = iter(claim_ids)
     for interchange in range(1, interchanges + 1):
         _write_interchange(out, rng, summary, interchange, claims, scenarios, transactions,
-                           plb, fmt, today, ids)
+                           plb, fmt, today, ids, payer)
     return summary
 
 
 def _write_interchange(out: TextIO, rng: random.Random, summary: SyntheticSummary,
                        number: int, claims: int, scenarios: Sequence[str], transactions: int,
                        plb: bool, fmt: SyntheticFormat, today: date,
-                       ids: Iterator[str]) -> None:
+                       ids: Iterator[str], payer: tuple[str, str] | None) -> None:
     e, end = fmt.element, fmt.segment + fmt.line_break
     control = f"{number:09d}"
     isa = e.join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "PAYERSENDER".ljust(15), "ZZ",
@@ -120,7 +124,7 @@ def _write_interchange(out: TextIO, rng: random.Random, summary: SyntheticSummar
                       "0930", str(number), "X", "005010X221A1"]) + end)
     for index in range(1, transactions + 1):
         segments = list(_transaction(rng, summary, f"{index:04d}", claims, scenarios, plb, fmt,
-                                     today, ids))
+                                     today, ids, payer))
         out.write(end.join(segments) + end)
         summary.transactions += 1
     out.write(e.join(["GE", str(transactions), str(number)]) + end)
@@ -136,9 +140,11 @@ def _money(value: Decimal) -> str:
 
 def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, claims: int,
                  scenarios: Sequence[str], plb: bool, fmt: SyntheticFormat,
-                 today: date, ids: Iterator[str]) -> Iterator[str]:
+                 today: date, ids: Iterator[str],
+                 payer: tuple[str, str] | None) -> Iterator[str]:
     e, c = fmt.element, fmt.component
-    payer_name, payer_id = rng.choice(_PAYERS)
+    payer_name, payer_id = payer or rng.choice(_PAYERS)
+    n1 = ["N1", "PR", payer_name] + (["XV", payer_id] if payer and payer_id else [])
     body: list[str] = []
     paid_total = Decimal(0)
     written = number = 0
@@ -184,7 +190,7 @@ def _transaction(rng: random.Random, summary: SyntheticSummary, control: str, cl
     header = [e.join(["ST", "835", control, "005010X221A1"]), e.join(bpr),
               e.join(["TRN", "1", trace, "1" + payer_id.ljust(9, "0")[:9]]),
               e.join(["DTM", "405", today.strftime("%Y%m%d")]),
-              e.join(["N1", "PR", payer_name]), e.join(["N3", "100 EXAMPLE WAY"]),
+              e.join(n1), e.join(["N3", "100 EXAMPLE WAY"]),
               e.join(["N4", "SPRINGFIELD", "IL", "62701"]),
               e.join(["PER", "BL", "PROVIDER SERVICES", "TE", "8005550100"]),
               e.join(["N1", "PE", _PAYEE[0], "XX", _PAYEE[1]]),
