@@ -296,7 +296,10 @@ class _Importer:
 
     def _problem(self, segment: int, message: str) -> None:
         self.result.counts["problems"] += 1
-        self.result.errors.append({"segment": segment, "message": message})
+        # A job keeps what the run stores (the count says how many there were): a file whose
+        # every claim is flagged must not hold a message per claim in memory.
+        if self.collect or len(self.result.errors) < MAX_STORED_ERRORS:
+            self.result.errors.append({"segment": segment, "message": message})
         if self.result.remittance is not None:
             self.result.remittance.errors.append(x12.ParseIssue(segment, message))
 
