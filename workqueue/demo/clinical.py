@@ -23,6 +23,7 @@ from workqueue.demo.catalog import (
     DemoPayer,
     Therapy,
 )
+from workqueue.domain.coding import InvalidVisit, Line
 from workqueue.models import (
     Administration,
     Authorization,
@@ -42,8 +43,11 @@ from workqueue.models import (
     TherapyOrder,
     VisitStatus,
 )
+from workqueue.services.catalog import coding_rules, load_drug_catalog
+from workqueue.services.coding import code_stored_visit
 
 _CENTS = Decimal("0.01")
+_OTHER_CHARGE = Decimal("60.00")  # a code the demo charge lists do not price
 
 
 @dataclass
@@ -170,32 +174,26 @@ def _administrations(rng, therapy: Therapy, visit_date: date) -> list[Administra
     return rows
 
 
-def _claim_lines(therapy: Therapy, visit: InfusionVisit, payer: DemoPayer) -> list[ClaimLine]:
+def _claim_lines(rng: random.Random, therapy: Therapy, visit: InfusionVisit,
+                 coded: tuple[Line, ...]) -> list[ClaimLine]:
+    """The claim bills what the coding check computes from the record, priced from the demo
+    charge lists; a few claims bill one unit of a multi-unit drug line on purpose (the
+    dose-versus-unit slip a biller makes), which the coding check then flags on the claim."""
+    premeds = {code: charge for code, _name, _dose, _unit, charge in PREMEDS}
+    slip = None
+    if rng.random() < 0.03:
+        slip = next((line for line in coded if line.units > 1 and line.code[0] in "JQ"), None)
     lines: list[ClaimLine] = []
-    initial, *addons = therapy.admin_codes
-    day = visit.scheduled_date
-
-    def add(code, units, charge, modifiers="", ndc=None):
-        lines.append(ClaimLine(line_number=len(lines) + 1, procedure_code=code,
-                               modifiers=modifiers, units=Decimal(units),
-                               charge=Decimal(charge).quantize(_CENTS), service_date=day,
-                               ndc=ndc))
-
-    add(initial, 1, ADMIN_CHARGES[initial])
-    for code in addons:
-        hours = added_hours(therapy.minutes)
-        if hours:
-            add(code, hours, ADMIN_CHARGES[code] * hours)
-    premeds = [a for a in visit.administrations if not a.is_primary]
-    for _premed in premeds:
-        add("96375", 1, ADMIN_CHARGES["96375"])
-    units = drug_units(therapy)
-    # Medicare wants JZ on single-dose drugs with no waste (DOMAIN.md §2.2).
-    jz = "JZ" if payer.payer_type in (PayerType.MEDICARE, PayerType.MEDICARE_ADVANTAGE) else ""
-    add(therapy.hcpcs, units, units * therapy.charge_per_unit, jz, therapy.ndc)
-    for premed in premeds:
-        charge = next(p[4] for p in PREMEDS if p[0] == premed.drug_code)
-        add(premed.drug_code, 1, charge)
+    for line in coded:
+        units = 1 if line is slip else line.units
+        if line.code == therapy.hcpcs:
+            price, ndc = therapy.charge_per_unit, therapy.ndc
+        else:
+            price, ndc = premeds.get(line.code, ADMIN_CHARGES.get(line.code, _OTHER_CHARGE)), None
+        lines.append(ClaimLine(line_number=len(lines) + 1, procedure_code=line.code,
+                               modifiers=",".join(line.modifiers), units=Decimal(units),
+                               charge=(price * units).quantize(_CENTS),
+                               service_date=visit.scheduled_date, ndc=ndc))
     return lines
 
 
@@ -361,12 +359,17 @@ def _visits(session, rng, today, course: Course, started: date) -> None:
 def _bill(session, rng, today, seq, courses):
     denials: list[tuple[Course, Claim, Denial]] = []
     unanswered: list[tuple[Course, Claim]] = []
+    catalog, rules = load_drug_catalog(session), coding_rules()
     for course in courses:
         for visit in course.past_visits:
             age = (today - visit.scheduled_date).days
             if age < 3:
                 continue  # not billed yet
-            lines = _claim_lines(course.therapy, visit, course.demo_payer)
+            try:
+                coded = code_stored_visit(session, visit, catalog, rules).lines
+            except InvalidVisit:
+                continue  # a record that cannot be coded is not billed
+            lines = _claim_lines(rng, course.therapy, visit, coded)
             billed = sum((line.charge for line in lines), Decimal(0))
             submitted = visit.scheduled_date + timedelta(days=rng.randint(1, 4))
             claim = Claim(
