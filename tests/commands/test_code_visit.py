@@ -37,17 +37,18 @@ def _write(tmp_path: Path, payload: Any) -> str:
     return str(path)
 
 
+def _line(code: str, units: int, *modifiers: str, **ndc: Any) -> dict[str, Any]:
+    return {"code": code, "units": units, "modifiers": list(modifiers), "ndc": None,
+            "ndc_quantity": None, "ndc_unit": None, "narrative": None, **ndc}
+
+
 def test_json_output_from_file(tmp_path: Path) -> None:
     completed = _run(_write(tmp_path, RITUXIMAB_VISIT), "--json")
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout) == {
         "lines": [
-            {"code": "96413", "units": 1, "modifiers": []},
-            {"code": "96375", "units": 1, "modifiers": []},
-            {"code": "96415", "units": 3, "modifiers": []},
-            {"code": "J1200", "units": 1, "modifiers": []},
-            {"code": "J9312", "units": 72, "modifiers": []},
-            {"code": "J9312", "units": 8, "modifiers": ["JW"]},
+            _line("96413", 1), _line("96375", 1), _line("96415", 3), _line("J1200", 1),
+            _line("J9312", 72), _line("J9312", 8, "JW"),
         ],
         "findings": [],
     }
@@ -56,9 +57,29 @@ def test_json_output_from_file(tmp_path: Path) -> None:
 def test_reads_stdin_when_file_is_dash() -> None:
     completed = _run("-", "--json", stdin=json.dumps(RITUXIMAB_VISIT))
     assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout)["lines"][0] == {
-        "code": "96413", "units": 1, "modifiers": []
-    }
+    assert json.loads(completed.stdout)["lines"][0] == _line("96413", 1)
+
+
+def test_round_two_fields_sc_infusion_and_ndc_from_the_catalog() -> None:
+    visit = {"setting": "office", "payer_type": "medicaid", "administrations": [
+        {"id": "scig", "kind": "therapeutic", "route": "sc", "drug": "J1559", "dose": 10,
+         "dose_unit": "g", "discarded": 0, "ndc": "44206-0451-10",
+         "start": "2026-11-02T09:00", "stop": "2026-11-02T10:31"},
+        {"id": "ocrevus", "kind": "therapeutic", "route": "iv_infusion", "drug": "J2350",
+         "dose": 600, "dose_unit": "mg", "discarded": 0, "access": "peripheral",
+         "start": "2026-11-02T11:00", "stop": "2026-11-02T13:30"},
+    ]}
+    completed = _run("-", "--json", stdin=json.dumps(visit))
+    assert completed.returncode == 0, completed.stderr
+    output = json.loads(completed.stdout)
+    assert output["lines"] == [
+        _line("96365", 1), _line("96369", 1, "59"), _line("96366", 1), _line("96370", 1),
+        _line("J1559", 100, "JZ", ndc="44206045110"),
+        _line("J2350", 600, "JZ", ndc="50242015001", ndc_quantity=20, ndc_unit="ML"),
+    ]
+    # The seed catalog has no package for that Hizentra NDC: its quantity cannot be counted.
+    assert [(f["code"], f["administration"]) for f in output["findings"]] == [
+        ("ndc_quantity_mismatch", "scig")]
 
 
 def test_findings_still_exit_zero() -> None:

@@ -146,3 +146,58 @@ def test_example_g_denosumab_subcutaneous_injection() -> None:
     )
     assert _lines(result) == [("96372", 1, ()), ("J0897", 60, ("JZ",))]
     assert result["findings"] == []
+
+
+# --- round two: the rest of the drug-administration family ---------------------------------
+
+
+@pytest.mark.parametrize("setting", ["office", "facility"])
+def test_example_h_subcutaneous_immune_globulin_55_minutes_is_an_infusion(setting: str) -> None:
+    result = _code(
+        setting,
+        _adm("scig", "therapeutic", "sc", "09:00", "09:55", drug="J1559", dose=10,
+             dose_unit="g", discarded=0),
+    )
+    assert _lines(result) == [("96369", 1, ()), ("J1559", 100, ("JZ",))]
+    assert result["findings"] == []
+
+
+def test_example_i_folfox_day_one_with_a_pump_sent_home_in_facility() -> None:
+    result = _code(
+        "facility",
+        _adm("oxaliplatin", "chemo", "iv_infusion", "09:00", "11:00", drug="J9263", dose=160,
+             dose_unit="mg", discarded=0),
+        _adm("leucovorin", "therapeutic", "iv_infusion", "09:00", "11:00", drug="J0640",
+             dose=400, dose_unit="mg", discarded=0),
+        _adm("bolus", "chemo", "iv_push", "11:05", drug="J9190", dose=800, dose_unit="mg",
+             discarded=0),
+        _adm("pump", "chemo", "iv_infusion", "11:15", drug="J9190", dose=4800, dose_unit="mg",
+             discarded=0, device="portable_pump", access="port"),
+    )
+    assert _lines(result) == [
+        ("96413", 1, ()), ("96368", 1, ()), ("96411", 1, ()), ("96415", 1, ()),
+        ("96416", 1, ()),
+        ("J0640", 8, ("JZ",)), ("J9190", 12, ("JZ",)), ("J9263", 320, ("JZ",)),
+    ]
+    assert result["findings"] == []
+
+
+def test_example_j_pump_disconnect_day_bills_the_port_flush_alone() -> None:
+    result = _code(
+        "office",
+        _adm("disconnect", "therapeutic", "iv_push", "11:00", service="flush", access="port",
+             drug="J1642", dose=500, dose_unit="units"),
+    )
+    assert _lines(result) == [("96523", 1, ()), ("J1642", 50, ())]
+    assert result["findings"] == []
+
+
+def test_example_k_hepatic_artery_pump_refill_with_floxuridine() -> None:
+    result = _code(
+        "office",
+        _adm("refill", "chemo", "ia_infusion", "10:00", service="pump_refill",
+             device="implantable_pump", access="port", drug="J9200", dose=500, dose_unit="mg",
+             discarded=0),
+    )
+    assert _lines(result) == [("96522", 1, ()), ("J9200", 1, ("JZ",))]
+    assert result["findings"] == []

@@ -55,6 +55,14 @@ def _render(line: dict[str, Any]) -> str:
     return text + "".join(f"-{modifier}" for modifier in line["modifiers"])
 
 
+def _sc(adm_id: str, start: str, stop: str | None = None, **fields: Any) -> dict[str, Any]:
+    return _adm(adm_id, "therapeutic", "sc", start, stop, **HIZENTRA, **fields)
+
+
+def _flush(adm_id: str, start: str, access: str | None = "port", **fields: Any) -> dict[str, Any]:
+    return _adm(adm_id, "therapeutic", "iv_push", start, service="flush", access=access, **fields)
+
+
 def _admin_only(result: dict[str, Any]) -> list[str]:
     return [_render(line) for line in result["lines"] if line["code"][0].isdigit()]
 
@@ -62,6 +70,8 @@ def _admin_only(result: dict[str, Any]) -> list[str]:
 # Drug fields that keep the drug side quiet, for cases about admin codes only.
 ONDANSETRON = {"drug": "J2405", "dose": 8, "dose_unit": "mg"}
 IRON = {"drug": "J1756", "dose": 200, "dose_unit": "mg", "discarded": 0}
+HIZENTRA = {"drug": "J1559", "dose": 10, "dose_unit": "g", "discarded": 0}
+FLUOROURACIL = {"drug": "J9190", "dose": 2400, "dose_unit": "mg", "discarded": 100}
 
 ADMIN_CASES: list[tuple[str, str, list[dict[str, Any]], list[str], list[str]]] = [
     # id, setting, administrations, expected admin lines, expected finding codes
@@ -214,6 +224,115 @@ ADMIN_CASES: list[tuple[str, str, list[dict[str, Any]], list[str], list[str]]] =
      ["96374"], []),
     ("stop-before-start", "facility", [_tpd("a", "10:00", "09:00", **IRON)], [],
      ["stop_before_start"]),
+    # Subcutaneous infusion (96369-96371): longer than an injection, with a stop time.
+    ("sc-without-stop-is-injection", "office", [_sc("s", "09:00")], ["96372"], []),
+    ("sc-15-min-is-injection", "office", [_sc("s", "09:00", "09:15")], ["96372"], []),
+    ("sc-16-min-is-infusion", "office", [_sc("s", "09:00", "09:16")], ["96369"], []),
+    ("sc-90-min-first-hour-only", "office", [_sc("s", "09:00", "10:30")], ["96369"], []),
+    ("sc-91-min-adds-96370", "office", [_sc("s", "09:00", "10:31")], ["96369", "96370"], []),
+    ("sc-150-min-one-extra-hour", "office", [_sc("s", "09:00", "11:30")],
+     ["96369", "96370"], []),
+    ("sc-151-min-two-extra-hours", "office", [_sc("s", "09:00", "11:31")],
+     ["96369", "96370x2"], []),
+    ("sc-second-pump-at-new-site-96371", "office",
+     [_sc("s1", "09:00", "10:00"), _sc("s2", "09:05", "10:00", site=2)], ["96369", "96371"], []),
+    ("sc-further-pumps-capped-at-one-96371", "office",
+     [_sc("s1", "09:00", "10:00"), _sc("s2", "09:05", "10:00", site=2),
+      _sc("s3", "09:10", "10:00", site=3)], ["96369", "96371"], []),
+    ("sc-pumps-on-one-site-are-one-set-up", "office",
+     [_sc("s1", "09:00", "10:00"), _sc("s2", "10:00", "10:40")], ["96369", "96370"], []),
+    ("sc-hours-count-time-any-pump-ran", "office",
+     [_sc("s1", "09:00", "10:00"), _sc("s2", "09:30", "10:31", site=2)],
+     ["96369", "96370", "96371"], []),
+    ("sc-chemo-however-long-stays-96401", "office",
+     [_adm("s", "chemo", "sc", "09:00", "10:00", drug="J9144", dose=1800, dose_unit="mg",
+           discarded=0)], ["96401"], []),
+    ("im-however-long-stays-96372", "office",
+     [_adm("i", "therapeutic", "im", "09:00", "09:40", **ONDANSETRON)], ["96372"], []),
+    ("sc-stop-before-start", "office", [_sc("s", "10:00", "09:00")], [],
+     ["stop_before_start"]),
+    ("facility-iv-infusion-outranks-sc-infusion", "facility",
+     [_sc("s", "09:00", "10:00"), _tpd("a", "09:30", "10:30", **IRON)],
+     ["96365", "96369-59"], []),
+    ("facility-sc-infusion-outranks-iv-push", "facility",
+     [_sc("s", "09:00", "10:00"), _push("p", "08:50", **ONDANSETRON)],
+     ["96369", "96374-59"], []),
+    ("office-reason-for-visit-sc-goes-first", "office",
+     [_sc("s", "09:00", "10:00", primary=True), _tpd("a", "09:30", "10:30", **IRON)],
+     ["96365-59", "96369"], []),
+    # Intra-arterial chemotherapy (96420-96425) and therapeutic intra-arterial (96373).
+    ("ia-push-96420", "facility", [_adm("c", "chemo", "ia_push", "09:00", **FLUOROURACIL)],
+     ["96420"], []),
+    ("ia-15-min-infusion-is-push", "facility",
+     [_adm("c", "chemo", "ia_infusion", "09:00", "09:15", **FLUOROURACIL)], ["96420"], []),
+    ("ia-16-min-is-infusion", "facility",
+     [_adm("c", "chemo", "ia_infusion", "09:00", "09:16", **FLUOROURACIL)], ["96422"], []),
+    ("ia-90-min-first-hour-only", "facility",
+     [_adm("c", "chemo", "ia_infusion", "09:00", "10:30", **FLUOROURACIL)], ["96422"], []),
+    ("ia-91-min-adds-96423", "facility",
+     [_adm("c", "chemo", "ia_infusion", "09:00", "10:31", **FLUOROURACIL)],
+     ["96422", "96423"], []),
+    ("ia-infusion-needs-stop", "facility",
+     [_adm("c", "chemo", "ia_infusion", "09:00", **FLUOROURACIL)], [], ["missing_stop_time"]),
+    ("iv-chemo-outranks-ia-chemo", "facility",
+     [_adm("c", "chemo", "ia_infusion", "09:00", "10:00", **FLUOROURACIL),
+      _chemo("v", "09:00", "10:00", **FLUOROURACIL)], ["96413", "96422-59"], []),
+    ("ia-therapeutic-injection-96373", "office",
+     [_adm("t", "therapeutic", "ia_push", "09:00", **ONDANSETRON)], ["96373"], []),
+    ("ia-therapeutic-infusion-has-no-code", "office",
+     [_adm("t", "therapeutic", "ia_infusion", "09:00", "10:00", **ONDANSETRON)], [],
+     ["no_admin_code"]),
+    ("second-ia-push-has-no-add-on-code", "facility",
+     [_adm("c1", "chemo", "ia_push", "09:00", **FLUOROURACIL),
+      _adm("c2", "chemo", "ia_push", "09:20", drug="J9263", dose=150, dose_unit="mg",
+           discarded=0)], ["96420"], ["no_admin_code"]),
+    # Prolonged chemo started on a pump (96416 IV, 96425 intra-arterial).
+    ("pump-sent-home-96416", "facility",
+     [_chemo("p", "11:00", None, device="portable_pump", **FLUOROURACIL)], ["96416"], []),
+    ("implantable-pump-start-96416", "office",
+     [_chemo("p", "11:00", None, device="implantable_pump", **FLUOROURACIL)], ["96416"], []),
+    ("pump-over-8-hours-96416", "facility",
+     [_chemo("p", "2026-11-02T11:00", "2026-11-02T19:01", device="portable_pump",
+             **FLUOROURACIL)], ["96416"], []),
+    ("pump-of-8-hours-is-timed", "facility",
+     [_chemo("p", "2026-11-02T11:00", "2026-11-02T19:00", device="portable_pump",
+             **FLUOROURACIL)], ["96413", "96415x7"], ["pump_infusion_not_prolonged"]),
+    ("ia-pump-start-96425", "facility",
+     [_adm("p", "chemo", "ia_infusion", "11:00", device="portable_pump", **FLUOROURACIL)],
+     ["96425"], []),
+    ("pump-start-takes-no-initial-slot", "facility",
+     [_push("b", "10:50", kind="chemo", **FLUOROURACIL),
+      _chemo("p", "11:00", None, device="portable_pump", **FLUOROURACIL)],
+     ["96409", "96416"], []),
+    ("therapeutic-on-pump-is-timed", "office",
+     [_tpd("t", "09:00", None, device="portable_pump", **IRON)], [], ["missing_stop_time"]),
+    # Pump refill and maintenance (96521 portable, 96522 implantable).
+    ("portable-pump-refill-96521", "office",
+     [_adm("r", "chemo", "iv_infusion", "09:00", service="pump_refill",
+           device="portable_pump")], ["96521"], []),
+    ("implantable-pump-refill-96522", "office",
+     [_adm("r", "chemo", "ia_infusion", "09:00", service="pump_refill",
+           device="implantable_pump", drug="J9200", dose=500, dose_unit="mg", discarded=0)],
+     ["96522"], []),
+    # Port flush (96523): only when it is the only service that day.
+    ("port-flush-alone-96523", "office", [_flush("f", "09:00")], ["96523"], []),
+    ("port-flush-with-infusion-same-day-is-included", "facility",
+     [_flush("f", "12:00"), _tpd("a", "09:00", "10:00", **IRON)], ["96365"],
+     ["flush_bundled"]),
+    ("port-flush-with-injection-same-day-is-included", "office",
+     [_flush("f", "09:00"), _sc("s", "09:10")], ["96372"], ["flush_bundled"]),
+    ("port-flush-with-pump-refill-same-day-is-included", "office",
+     [_flush("f", "09:00"), _adm("r", "chemo", "iv_infusion", "09:10", service="pump_refill",
+                                 device="portable_pump")], ["96521"], ["flush_bundled"]),
+    ("port-flush-the-next-day-is-billable", "facility",
+     [_tpd("a", "2026-11-02T22:00", "2026-11-02T23:00", **IRON),
+      _flush("f", "2026-11-03T09:00")], ["96365", "96523"], []),
+    ("two-port-flushes-one-day-bill-once", "office",
+     [_flush("f1", "09:00"), _flush("f2", "15:00")], ["96523"], []),
+    ("picc-flush-is-not-billable", "office", [_flush("f", "09:00", access="picc")], [],
+     ["flush_not_billable"]),
+    ("flush-without-access-is-not-billable", "office", [_flush("f", "09:00", access=None)], [],
+     ["flush_not_billable"]),
 ]
 
 
@@ -251,7 +370,7 @@ DRUG_CASES: list[tuple[str, dict[str, Any], dict[str, Any] | None, list[str], li
                                          "discarded": 32}, None, ["J2405x8"], []),
     ("waste-not-documented", {"drug": "J1745", "dose": 400, "dose_unit": "mg"}, None,
      ["J1745x40"], ["waste_not_documented"]),
-    ("unknown-drug-code", {"drug": "J9999", "dose": 10, "dose_unit": "mg"}, None, [],
+    ("unknown-drug-code", {"drug": "J0000", "dose": 10, "dose_unit": "mg"}, None, [],
      ["unknown_drug"]),
     ("lowercase-code-is-known", {"drug": "j1756", "dose": 200, "dose_unit": "mg",
                                  "discarded": 0}, None, ["J1756x200-JZ"], []),
@@ -358,6 +477,23 @@ def test_duplicate_administration_ids_are_rejected() -> None:
             "route": "iv_push"}]}, 'hydration must have "route" "iv_infusion"'),
         ({"setting": "office", "authorization": {"code": "J1745"}, "administrations": []},
          '"units_remaining" must be an integer'),
+        ({"setting": "office", "administrations": [_adm("r", "chemo", "iv_infusion", "09:00",
+                                                        service="pump_refill")]},
+         'a pump refill needs "device"'),
+        ({"setting": "office", "administrations": [_push("p", "09:00",
+                                                         device="portable_pump")]},
+         '"device" goes with "route" "iv_infusion" or "ia_infusion"'),
+        ({"setting": "office", "administrations": [_tpd("a", "09:00", "10:00",
+                                                        service="refill")]},
+         '"service" must be one of "administration", "pump_refill", "flush"'),
+        ({"setting": "office", "administrations": [_flush("f", "09:00", access="vein")]},
+         '"access" must be one of'),
+        ({"setting": "office", "administrations": [_tpd("a", "09:00", "10:00", ndc=2759701)]},
+         '"ndc" must be a non-empty string'),
+        ({"setting": "office", "payer_type": "medicaide", "administrations": []},
+         '"payer_type" must be one of'),
+        ({"setting": "office", "ndc_required": "yes", "administrations": []},
+         '"ndc_required" must be true, false or null'),
     ],
 )
 def test_invalid_input_names_the_field(raw: dict[str, Any], message: str) -> None:

@@ -15,6 +15,7 @@ import click
 from workqueue.domain.coding import (
     CodingResult,
     InvalidVisit,
+    Line,
     load_default_tables,
     parse_visit,
     result_to_dict,
@@ -41,10 +42,20 @@ def _read_json(file: TextIO) -> Any:
         _fail(f"{file.name}: not valid JSON: the file is not UTF-8 text")
 
 
+def _ndc_text(line: Line) -> str:
+    if line.ndc is None:
+        return ""
+    quantity = (f" {line.ndc_unit}{line.ndc_quantity.normalize():f}"
+                if line.ndc_unit and line.ndc_quantity is not None else "")
+    return f"N4{line.ndc}{quantity}"
+
+
 def _format_table(result: CodingResult) -> str:
-    rows = ["Lines", f"  {'code':<8} {'units':>5}  modifiers"]
+    rows = ["Lines", f"  {'code':<8} {'units':>5}  {'modifiers':<9}  NDC"]
     rows += [
-        f"  {line.code:<8} {line.units:>5}  {' '.join(line.modifiers) or '-'}"
+        f"  {line.code:<8} {line.units:>5}  {' '.join(line.modifiers) or '-':<9}  "
+        f"{_ndc_text(line)}".rstrip()
+        + (f"\n  {'':<8} {'':>5}  narrative: {line.narrative}" if line.narrative else "")
         for line in result.lines
     ] or ["  (none)"]
     rows += ["", "Findings"]

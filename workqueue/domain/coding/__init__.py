@@ -5,10 +5,12 @@ passed in as data, so the same function serves the CLI, the visit page and the a
 """
 
 from workqueue.domain.coding.model import (
+    Access,
     Administration,
     Authorization,
     CodingResult,
     CodingRules,
+    Device,
     DrugCatalog,
     DrugEntry,
     Family,
@@ -16,6 +18,7 @@ from workqueue.domain.coding.model import (
     InvalidVisit,
     Line,
     Route,
+    Service,
     Setting,
     Severity,
     Visit,
@@ -25,10 +28,12 @@ from workqueue.domain.coding.tables import load_default_tables
 from workqueue.domain.coding.visit import code_visit
 
 __all__ = [
+    "Access",
     "Administration",
     "Authorization",
     "CodingResult",
     "CodingRules",
+    "Device",
     "DrugCatalog",
     "DrugEntry",
     "Family",
@@ -36,6 +41,7 @@ __all__ = [
     "InvalidVisit",
     "Line",
     "Route",
+    "Service",
     "Setting",
     "Severity",
     "Visit",

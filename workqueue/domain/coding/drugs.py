@@ -1,13 +1,25 @@
-"""HCPCS drug lines: billing units from dose and unit size, JW waste lines and the JZ modifier.
+"""HCPCS drug lines: billing units from dose and unit size, JW waste lines and the JZ modifier,
+the NDC each line carries, and the narrative of unclassified codes.
 
 DOMAIN.md §2: units = ceil(dose / unit size), never less than one; for single-dose containers
 the discarded amount goes on its own JW line (units for everything opened minus units given),
 and JZ attests that nothing billable was discarded.
+
+NDC (§2.4): a line carries the administration's NDC, or else the catalog's package NDC, with
+its quantity in the package's unit. A line whose NDC has no package on file, or whose given
+plus discarded amount is not whole single-dose packages, gets ``ndc_quantity_mismatch`` (the
+claim would carry a quantity nobody can reconcile with what was opened); a payer that
+requires NDCs (Medicaid by default) gets ``ndc_missing`` for a line without one.
+
+Unclassified codes (J3490, J3590, J9999, C9399) bill one unit with a narrative of drug name,
+dose, route and NDC (837 SV101-7); a missing part is an error, and a catalog code for the same
+drug (same NDC, or its name in the description) is a warning that CARC 189 will follow.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +31,11 @@ from workqueue.domain.coding.model import (
     DrugEntry,
     Family,
     Finding,
+    Service,
 )
+from workqueue.domain.coding.ndc import InvalidNdc, format_ndc, ndc_quantity, normalize_ndc
+
+MAX_SPECIFIC_CODES = 3  # a CARC 189 warning names at most this many catalog codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +46,10 @@ class DrugService:
     units: int
     administration: str
     modifiers: tuple[str, ...] = ()
+    ndc: str | None = None
+    ndc_quantity: Decimal | None = None
+    ndc_unit: str | None = None
+    narrative: str | None = None
 
 
 def billing_units(amount: Decimal, unit_size: Decimal) -> int:
@@ -52,7 +72,8 @@ def _check_drug(
 ) -> tuple[DrugEntry, Decimal] | None:
     """The catalog entry and dose in catalog units, or None after recording why not."""
     if adm.drug is None:
-        if adm.kind is not Family.HYDRATION:
+        # Fluids, a flush and a pump refill can happen with no drug to bill.
+        if adm.kind is not Family.HYDRATION and adm.service is Service.ADMINISTRATION:
             findings.append(make_finding(
                 rules, "unknown_drug", adm.id,
                 f"{adm.kind} administration has no drug code, so no drug line can be billed",
@@ -80,20 +101,154 @@ def _check_drug(
     return entry, dose
 
 
+def _administration_ndc(
+    adm: Administration, rules: CodingRules, findings: list[Finding]
+) -> tuple[str | None, bool]:
+    """The administration's NDC in 11 digits (None if not given) and whether it was usable."""
+    if adm.ndc is None:
+        return None, True
+    try:
+        return normalize_ndc(adm.ndc, rules.ndc_label_formats, rules.ndc_billing_format), True
+    except InvalidNdc as error:
+        findings.append(make_finding(rules, "ndc_invalid", adm.id, str(error)))
+        return None, False
+
+
+class _NdcLine:
+    """The NDC side of one administration's drug lines: which NDC, and its quantities."""
+
+    def __init__(self, entry: DrugEntry, ndc: str | None, rules: CodingRules) -> None:
+        self.ndc = ndc or entry.ndc
+        self.entry = entry if entry.has_package and self.ndc == entry.ndc else None
+        self.rules = rules
+
+    def fields(self, amount: Decimal) -> dict:
+        if self.ndc is None:
+            return {}
+        if self.entry is None:
+            return {"ndc": self.ndc}
+        return {"ndc": self.ndc, "ndc_unit": self.entry.package_unit,
+                "ndc_quantity": ndc_quantity(amount, self.entry, self.rules.ndc_quantity_places)}
+
+
+def _check_ndc(
+    adm: Administration, line: _NdcLine, dose: Decimal, discarded: Decimal | None,
+    rules: CodingRules, findings: list[Finding],
+) -> None:
+    if line.ndc is None:
+        return
+    entry = line.entry
+    if entry is None:
+        findings.append(make_finding(
+            rules, "ndc_quantity_mismatch", adm.id,
+            f"NDC {format_ndc(line.ndc, rules.ndc_billing_format)} has no package on file for "
+            f"{adm.drug}, so its quantity cannot be computed: check the NDC or put its "
+            "package in the drug catalog",
+        ))
+        return
+    if not entry.single_dose or discarded is None:
+        return
+    assert entry.package_amount is not None
+    opened = (dose + discarded) / entry.package_amount
+    if opened != opened.to_integral_value():
+        amount = f"{entry.package_amount.normalize():f} {entry.unit}"
+        findings.append(make_finding(
+            rules, "ndc_quantity_mismatch", adm.id,
+            f"given plus discarded is {opened.normalize():f} packages of {amount}, but "
+            "single-dose packages are opened whole: check the dose, the discarded amount or "
+            "the package on file",
+        ))
+
+
+def _specific_codes(
+    adm: Administration, ndc: str | None, catalog: DrugCatalog, rules: CodingRules
+) -> list[str]:
+    """Catalog codes (not unclassified) for the same drug: the same NDC, or the drug's name
+    as whole words in their description."""
+    name = " ".join((adm.drug_name or "").lower().split())
+    pattern = re.compile(rf"\b{re.escape(name)}\b") if len(name) >= 3 else None
+    found = []
+    for code, entry in catalog.items():
+        if code in rules.unclassified_drug_codes:
+            continue
+        if (ndc is not None and entry.ndc == ndc) or (
+                pattern is not None and pattern.search(entry.description.lower())):
+            found.append(code)
+    return sorted(found)
+
+
+def _unclassified_line(
+    adm: Administration, entry: DrugEntry, ndc: str | None, catalog: DrugCatalog,
+    rules: CodingRules, findings: list[Finding],
+) -> DrugService:
+    missing = [part for part, present in (
+        ("drug name", bool(adm.drug_name and adm.drug_name.strip())),
+        ("NDC", ndc is not None),
+        ("dose", adm.dose is not None and adm.dose > 0 and bool(adm.dose_unit)),
+    ) if not present]
+    narrative = None
+    if missing:
+        findings.append(make_finding(
+            rules, "unclassified_narrative_missing", adm.id,
+            f"{entry.hcpcs} is an unclassified code: its claim line needs the drug name, NDC, "
+            f"dose and route; missing: {', '.join(missing)}",
+        ))
+    else:
+        route = rules.narrative_route_labels.get(adm.route, str(adm.route))
+        assert adm.drug_name and adm.dose is not None
+        narrative = (f"{' '.join(adm.drug_name.split())} {adm.dose.normalize():f} "
+                     f"{adm.dose_unit} {route} NDC {ndc}")
+    specific = _specific_codes(adm, ndc, catalog, rules)
+    if specific:
+        listed = ", ".join(specific[:MAX_SPECIFIC_CODES])
+        more = f" and {len(specific) - MAX_SPECIFIC_CODES} more" if (
+            len(specific) > MAX_SPECIFIC_CODES) else ""
+        findings.append(make_finding(
+            rules, "specific_code_exists", adm.id,
+            f"the catalog has a specific code for this drug ({listed}{more}); billing "
+            f"{entry.hcpcs} instead is denied with CARC 189",
+        ))
+    ndc_fields = {}
+    if ndc is not None:
+        ndc_fields = {"ndc": ndc}
+        if entry.has_package and entry.ndc == ndc and adm.dose and adm.dose_unit:
+            dose = _in_catalog_unit(adm.dose, adm.dose_unit, entry, rules)
+            if dose is not None:
+                ndc_fields |= {"ndc_unit": entry.package_unit, "ndc_quantity": ndc_quantity(
+                    dose, entry, rules.ndc_quantity_places)}
+    return DrugService(entry.hcpcs, 1, adm.id, narrative=narrative, **ndc_fields)
+
+
 def code_drugs(
     administrations: tuple[Administration, ...], catalog: DrugCatalog, rules: CodingRules,
-    findings: list[Finding],
+    findings: list[Finding], *, ndc_required: bool = False,
 ) -> list[DrugService]:
-    """Drug lines for each administration with a drug code; appends drug findings."""
+    """Drug lines for each administration with a drug code; appends drug findings.
+
+    ``ndc_required``: the payer wants an NDC on every drug line (``ndc_missing`` otherwise).
+    """
     lines: list[DrugService] = []
     for adm in administrations:
+        ndc, ndc_usable = _administration_ndc(adm, rules, findings)
+        entry = catalog.get(adm.drug) if adm.drug else None
+        if entry is not None and entry.hcpcs in rules.unclassified_drug_codes:
+            lines.append(_unclassified_line(adm, entry, ndc, catalog, rules, findings))
+            continue
         checked = _check_drug(adm, catalog, rules, findings)
         if checked is None:
             continue
         entry, dose = checked
+        ndc_line = _NdcLine(entry, ndc, rules)
+        if ndc_required and ndc_line.ndc is None and ndc_usable:
+            findings.append(make_finding(
+                rules, "ndc_missing", adm.id,
+                f"this payer needs the NDC on every drug line: record the NDC of the "
+                f"{adm.drug} package used",
+            ))
         units = billing_units(dose, entry.unit_size)
         if not entry.single_dose:
-            lines.append(DrugService(entry.hcpcs, units, adm.id))
+            _check_ndc(adm, ndc_line, dose, None, rules, findings)
+            lines.append(DrugService(entry.hcpcs, units, adm.id, **ndc_line.fields(dose)))
             continue
         if adm.discarded is None:
             findings.append(make_finding(
@@ -102,17 +257,21 @@ def code_drugs(
                 f"(0 if none) so the line carries {rules.waste_modifier} or "
                 f"{rules.no_waste_modifier}",
             ))
-            lines.append(DrugService(entry.hcpcs, units, adm.id))
+            _check_ndc(adm, ndc_line, dose, None, rules, findings)
+            lines.append(DrugService(entry.hcpcs, units, adm.id, **ndc_line.fields(dose)))
             continue
         discarded = _in_catalog_unit(adm.discarded, adm.dose_unit, entry, rules) or Decimal(0)
+        _check_ndc(adm, ndc_line, dose, discarded, rules, findings)
         # JW units are what was opened minus what was given, so total billed never exceeds the
         # labeled amount opened; a discard smaller than one unit leaves nothing billable -> JZ.
         wasted = billing_units(dose + discarded, entry.unit_size) - units if discarded else 0
         if wasted > 0:
-            lines.append(DrugService(entry.hcpcs, units, adm.id))
-            lines.append(DrugService(entry.hcpcs, wasted, adm.id, (rules.waste_modifier,)))
+            lines.append(DrugService(entry.hcpcs, units, adm.id, **ndc_line.fields(dose)))
+            lines.append(DrugService(entry.hcpcs, wasted, adm.id, (rules.waste_modifier,),
+                                     **ndc_line.fields(discarded)))
         else:
-            lines.append(DrugService(entry.hcpcs, units, adm.id, (rules.no_waste_modifier,)))
+            lines.append(DrugService(entry.hcpcs, units, adm.id, (rules.no_waste_modifier,),
+                                     **ndc_line.fields(dose)))
     return lines
 
 

@@ -15,6 +15,9 @@ from importlib import resources
 from types import MappingProxyType
 
 from workqueue.domain.coding.model import AdminCode, CodingRules, DrugEntry, Family, Severity
+from workqueue.domain.coding.ndc import InvalidNdc, normalize_ndc, parse_format
+
+NDC_UNITS = ("UN", "ML", "GR", "F2", "ME")
 
 
 def _parse_bool(value: str) -> bool:
@@ -25,22 +28,63 @@ def _parse_bool(value: str) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _optional_decimal(row: dict[str, str], key: str) -> Decimal | None:
+    value = (row.get(key) or "").strip()
+    return Decimal(value) if value else None
+
+
+def _package(row: dict[str, str], hcpcs: str) -> dict:
+    """The package columns of one catalog row: all four given, or none."""
+    raw_ndc = (row.get("ndc") or "").strip()
+    amount = _optional_decimal(row, "package_amount")
+    quantity = _optional_decimal(row, "package_quantity")
+    unit = (row.get("package_unit") or "").strip().upper() or None
+    given = [raw_ndc or None, amount, quantity, unit]
+    if not any(value is not None for value in given):
+        return {}
+    if any(value is None for value in given):
+        raise ValueError(f"drug {hcpcs}: ndc, package_amount, package_quantity and "
+                         "package_unit go together (all four or none)")
+    try:
+        ndc = normalize_ndc(raw_ndc)
+    except InvalidNdc as error:
+        raise ValueError(f"drug {hcpcs}: {error}") from None
+    if unit not in NDC_UNITS:
+        raise ValueError(f"drug {hcpcs}: package_unit must be one of {', '.join(NDC_UNITS)}")
+    if amount <= 0 or quantity <= 0:
+        raise ValueError(f"drug {hcpcs}: package_amount and package_quantity must be positive")
+    return {"ndc": ndc, "package_amount": amount, "package_quantity": quantity,
+            "package_unit": unit}
+
+
 def parse_drug_catalog(text: str) -> MappingProxyType[str, DrugEntry]:
-    """Build the HCPCS -> DrugEntry mapping from catalog CSV text."""
+    """Build the HCPCS -> DrugEntry mapping from catalog CSV text.
+
+    Only ``hcpcs, description, unit_size, unit, family, single_dose`` are required; the
+    package columns (``ndc, package_amount, package_quantity, package_unit``), ``price``,
+    ``hormonal``, ``unit_source`` and ``unit_verified`` may be missing or empty.
+    """
     catalog: dict[str, DrugEntry] = {}
     for row in csv.DictReader(io.StringIO(text)):
+        hcpcs = row["hcpcs"].strip().upper()
         entry = DrugEntry(
-            hcpcs=row["hcpcs"].strip().upper(),
+            hcpcs=hcpcs,
             description=row["description"].strip(),
             unit_size=Decimal(row["unit_size"]),
             unit=row["unit"].strip(),
             family=Family(row["family"].strip()),
             single_dose=_parse_bool(row["single_dose"]),
             hormonal=_parse_bool(row.get("hormonal") or ""),
+            price=_optional_decimal(row, "price"),
+            unit_source=(row.get("unit_source") or "").strip(),
+            unit_verified=_parse_bool(row.get("unit_verified") or ""),
+            **_package(row, hcpcs),
         )
         if entry.unit_size <= 0:
             raise ValueError(f"drug {entry.hcpcs}: unit_size must be positive")
-        catalog[entry.hcpcs] = entry
+        if hcpcs in catalog:
+            raise ValueError(f"drug {hcpcs}: listed twice")
+        catalog[hcpcs] = entry
     return MappingProxyType(catalog)
 
 
@@ -88,6 +132,18 @@ def parse_rules(
             {code: Severity(severity) for code, severity in raw["finding_severity"].items()}
         ),
         admin_codes=admin_codes,
+        sc_injection_max_minutes=int(raw["sc_injection_max_minutes"]),
+        sc_extra_setup_max_units_per_visit=int(raw["sc_extra_setup_max_units_per_visit"]),
+        prolonged_infusion_min_minutes=int(raw["prolonged_infusion_min_minutes"]),
+        flush_billable_access=frozenset(raw["flush_billable_access"]),
+        ndc_label_formats=tuple(parse_format(text) for text in raw["ndc_label_formats"]),
+        ndc_billing_format=parse_format(raw["ndc_billing_format"]),
+        ndc_units=frozenset(raw["ndc_units"]),
+        ndc_quantity_places=int(raw["ndc_quantity_places"]),
+        ndc_required_payer_types=frozenset(raw["ndc_required_payer_types"]),
+        unclassified_drug_codes=frozenset(code.upper() for code in
+                                          raw["unclassified_drug_codes"]),
+        narrative_route_labels=MappingProxyType(dict(raw["narrative_route_labels"])),
     )
 
 

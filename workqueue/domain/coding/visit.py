@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
 
 from workqueue.domain.coding.administration import (
     CodedService,
@@ -31,10 +32,8 @@ _KIND_ORDER = {"initial": 0, "add_on": 1, "standalone": 2}
 
 
 def _canonical_key(adm: Administration) -> tuple:
-    return (
-        adm.start, adm.stop or datetime.max, adm.site, adm.id, adm.kind, adm.route,
-        adm.drug or "", adm.dose or 0, adm.dose_unit or "", adm.discarded or 0, adm.primary,
-    )
+    # Ids are unique, so the fields after it only matter if that check is ever relaxed.
+    return (adm.start, adm.stop or datetime.max, adm.site, adm.id)
 
 
 def _admin_lines(coded: list[CodedService]) -> list[Line]:
@@ -48,10 +47,31 @@ def _admin_lines(coded: list[CodedService]) -> list[Line]:
 
 
 def _drug_lines(services: list[DrugService]) -> list[Line]:
-    units: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    """One line per code, modifiers, NDC and narrative; units and NDC quantities add up (a
+    quantity that is unknown for one part is unknown for the line)."""
+    units: dict[tuple, int] = {}
+    quantities: dict[tuple, Decimal | None] = {}
     for service in services:
-        units[(service.code, service.modifiers)] += service.units
-    return [Line(code, units[(code, mods)], mods) for code, mods in sorted(units)]
+        key = (service.code, service.modifiers, service.ndc or "", service.ndc_unit or "",
+               service.narrative or "")
+        units[key] = units.get(key, 0) + service.units
+        before = quantities.get(key, Decimal(0))
+        quantity = service.ndc_quantity
+        quantities[key] = None if before is None or quantity is None else before + quantity
+    lines = []
+    for key in sorted(units):
+        code, modifiers, ndc, ndc_unit, narrative = key
+        quantity = quantities[key] if ndc_unit else None
+        lines.append(Line(code, units[key], modifiers, ndc or None, quantity, ndc_unit or None,
+                          narrative or None))
+    return lines
+
+
+def ndc_required(visit: Visit, rules: CodingRules) -> bool:
+    """The payer's own flag when given; otherwise whether its type requires NDCs."""
+    if visit.ndc_required is not None:
+        return visit.ndc_required
+    return visit.payer_type in rules.ndc_required_payer_types
 
 
 def code_visit(visit: Visit, catalog: DrugCatalog, rules: CodingRules) -> CodingResult:
@@ -68,7 +88,8 @@ def code_visit(visit: Visit, catalog: DrugCatalog, rules: CodingRules) -> Coding
     findings: list[Finding] = []
     coded = code_administrations(administrations, visit.setting, catalog, rules, findings)
     check_add_on_primaries(coded, rules, findings)
-    drugs = code_drugs(administrations, catalog, rules, findings)
+    drugs = code_drugs(administrations, catalog, rules, findings,
+                       ndc_required=ndc_required(visit, rules))
     if visit.authorization is not None:
         check_authorization(
             drugs, visit.authorization.code, visit.authorization.units_remaining, rules,
