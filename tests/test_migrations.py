@@ -91,3 +91,23 @@ def test_each_revision_downgrades_and_upgrades_again(scratch_url):
         assert _differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_medicaid_payers_already_there_require_ndcs_after_the_upgrade(scratch_url):
+    config = migrate.alembic_config(scratch_url)
+    command.upgrade(config, "c4d2e3f5a6b7")
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO payers (name, payer_type, timely_filing_days, auth_lead_days,"
+                " auth_turnaround_days, reverify_days, auth_units_warn_pct, ar_followup_days,"
+                " is_active) VALUES ('State Medicaid', 'medicaid', 365, 14, 7, 30, 80, 30,"
+                " true), ('Acme Health', 'commercial', 180, 14, 7, 30, 80, 30, true)"))
+        command.upgrade(config, "d7e1a9c3b5f2")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT name, requires_ndc FROM payers ORDER BY name"))
+            assert [(name, bool(flag)) for name, flag in rows] == [
+                ("Acme Health", False), ("State Medicaid", True)]
+    finally:
+        engine.dispose()

@@ -150,3 +150,27 @@ def test_cli_recodes_a_code_then_changes_nothing_and_rejects_an_unknown_code(
         summaries = session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "recode", AuditEvent.channel == "cli"))
         assert summaries == 3
+
+
+def test_cli_seed_catalog_adds_the_release_codes_once(jobs_app, tmp_path) -> None:
+    with scope(jobs_app) as session:  # an install whose admin entered one code by hand
+        session.add(DrugCatalogEntry(hcpcs="J1745", description="infliximab",
+                                     unit_size=Decimal(10), unit="mg", family="therapeutic",
+                                     is_single_dose=True))
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env |= {"DATABASE_URL": jobs_app.config["DATABASE_URL"],
+            "WORKQUEUE_VAR_DIR": str(tmp_path / "var")}
+    first = subprocess.run([str(SCRIPT), "seed-catalog"], capture_output=True, text=True,
+                           timeout=120, check=False, env=env)
+    assert first.returncode == 0, first.stderr
+    assert re.match(r"\d+ drug codes added: ", first.stdout) and "J1559" in first.stdout
+    again = subprocess.run([str(SCRIPT), "seed-catalog"], capture_output=True, text=True,
+                           timeout=120, check=False, env=env)
+    assert again.stdout.strip() == "The catalog already has every seed code; nothing was added."
+    with scope(jobs_app) as session:
+        hizentra = session.scalar(select(DrugCatalogEntry).where(
+            DrugCatalogEntry.hcpcs == "J1559"))
+        assert (hizentra.unit_size, hizentra.is_unit_verified) == (Decimal(100), True)
+        [request] = session.scalars(select(JobRequest).where(
+            JobRequest.function == "workqueue.jobs.recoding.recode_visits")).all()
+        assert request.args[0] == "all"

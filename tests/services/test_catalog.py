@@ -14,10 +14,12 @@ from workqueue.models import (
     CareSetting,
     DrugCatalogEntry,
     InfusionVisit,
+    JobRequest,
 )
 from workqueue.services.audit import Actor
 from workqueue.services.catalog import (
     DrugEntryData,
+    add_seed_codes,
     load_drug_catalog,
     save_drug_entry,
     seed_drug_catalog,
@@ -119,3 +121,83 @@ def test_duplicate_code_is_refused(session) -> None:
     seed_drug_catalog(session)
     with pytest.raises(ValidationFailed, match="already in the catalog"):
         save_drug_entry(session, None, _data(hcpcs="J1745"), Actor.system("cli"), NOW)
+
+
+# --- round two: packages (NDC), prices and where unit sizes come from ------------------------
+
+
+def test_seed_records_where_each_unit_size_came_from(session) -> None:
+    seed_drug_catalog(session)
+    hizentra, xembify = _entry(session, "J1559"), _entry(session, "J1558")
+    assert (hizentra.unit_size, hizentra.is_unit_verified) == (Decimal(100), True)
+    assert "J1559" in hizentra.unit_source
+    assert xembify.is_unit_verified is False and "not checked" in xembify.unit_source
+    ocrevus = _entry(session, "J2350")
+    assert (ocrevus.ndc, ocrevus.package_amount, ocrevus.package_quantity,
+            ocrevus.package_unit) == ("50242015001", Decimal(300), Decimal(10), "ML")
+
+
+def test_seed_fills_a_missing_source_but_never_over_an_admin_edit(session) -> None:
+    session.add_all([
+        DrugCatalogEntry(hcpcs="J1745", description="infliximab", unit_size=Decimal(10),
+                         unit="mg", family="therapeutic", is_single_dose=True),
+        DrugCatalogEntry(hcpcs="J1756", description="iron sucrose", unit_size=Decimal(5),
+                         unit="mg", family="therapeutic", is_single_dose=True),
+    ])
+    session.flush()
+    seed_drug_catalog(session)
+    assert _entry(session, "J1745").unit_source.startswith("DOMAIN.md")
+    assert _entry(session, "J1745").is_unit_verified is True
+    edited = _entry(session, "J1756")  # its unit size is no longer the seed's
+    assert (edited.unit_size, edited.unit_source, edited.is_unit_verified) == (
+        Decimal(5), "", False)
+
+
+def test_package_is_stored_in_11_digits_and_lines_carry_its_ndc(session) -> None:
+    seed_drug_catalog(session)
+    entry = _entry(session, "J1745")
+    data = _data(hcpcs="J1745", description=entry.description, unit_size=Decimal(10),
+                 ndc="0002-7597-01", package_amount=Decimal(100), package_quantity=Decimal(1),
+                 package_unit="UN", price=Decimal("118.00"), unit_source="checked in clinic")
+    save_drug_entry(session, entry.id, data, Actor.system("cli"), NOW)
+    assert (entry.ndc, entry.price, entry.unit_source) == (
+        "00002759701", Decimal("118.00"), "checked in clinic")
+    visit = _infliximab_visit(session, dose="400")
+    lines = [(line.code, line.ndc, line.ndc_quantity, line.ndc_unit)
+             for line in code_infusion_visit(session, visit.id).lines if line.code == "J1745"]
+    assert lines == [("J1745", "00002759701", Decimal(4), "UN")]
+
+
+@pytest.mark.parametrize(("overrides", "fields", "message"), [
+    ({"ndc": "0002759701", "package_amount": Decimal(100), "package_quantity": Decimal(1),
+      "package_unit": "UN"}, {"ndc"}, "ambiguous"),
+    ({"ndc": "0002-7597-01"}, {"package_amount", "package_quantity", "package_unit"},
+     "a package needs all four"),
+    ({"ndc": "0002-7597-01", "package_amount": Decimal(0), "package_quantity": Decimal(1),
+      "package_unit": "UN"}, {"package_amount"}, "more than zero"),
+    ({"ndc": "0002-7597-01", "package_amount": Decimal(100), "package_quantity": Decimal(1),
+      "package_unit": "XX"}, {"package_unit"}, "UN, ML, GR, F2, ME"),
+    ({"price": Decimal("-1")}, {"price"}, "cannot be negative"),
+])
+def test_bad_package_or_price_is_refused_naming_the_fields(session, overrides, fields,
+                                                          message) -> None:
+    with pytest.raises(ValidationFailed, match=message) as refused:
+        save_drug_entry(session, None, _data(hcpcs="J9998", **overrides), Actor.system("cli"),
+                        NOW)
+    assert set(refused.value.details) == fields
+    assert _entry(session, "J9998") is None
+
+
+def test_seed_codes_of_a_new_release_reach_an_existing_catalog(session) -> None:
+    session.add(DrugCatalogEntry(hcpcs="J1745", description="infliximab", unit_size=Decimal(7),
+                                 unit="mg", family="therapeutic", is_single_dose=True))
+    session.flush()
+    added = add_seed_codes(session, Actor.system("cli"), NOW)
+    assert "J1559" in added and "J1745" not in added
+    assert _entry(session, "J1745").unit_size == Decimal(7)  # the admin's value stays
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "seed"))
+    assert event.context == f"{len(added)} seed codes added"
+    [request] = session.scalars(select(JobRequest).where(
+        JobRequest.function == "workqueue.jobs.recoding.recode_visits")).all()
+    assert request.args == ["all", event.id]
+    assert add_seed_codes(session, Actor.system("cli"), NOW) == []

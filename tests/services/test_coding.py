@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_authorization, make_patient
-from workqueue.domain.coding import InvalidVisit
-from workqueue.models import Administration, CareSetting, InfusionVisit
+from tests.factories import make_authorization, make_coverage, make_patient, make_payer
+from workqueue.domain.coding import Access, InvalidVisit, Service
+from workqueue.models import Administration, CareSetting, InfusionVisit, PayerType
 from workqueue.services.coding import code_infusion_visit
 
 
@@ -55,3 +55,49 @@ def test_stored_row_without_start_time_is_invalid(session) -> None:
 def test_unknown_visit_id(session) -> None:
     with pytest.raises(LookupError):
         code_infusion_visit(session, 999_999)
+
+
+# --- round two: the payer's NDC flag and the new administration fields ----------------------
+
+
+def _medicaid_visit(session, **administration) -> InfusionVisit:
+    payer = make_payer(session, payer_type=PayerType.MEDICAID, requires_ndc=True)
+    coverage = make_coverage(session, payer=payer)
+    visit = InfusionVisit(patient_id=coverage.patient_id, scheduled_date=date(2026, 11, 2),
+                          setting=CareSetting.OFFICE)
+    fields = dict(label="a1", kind="therapeutic", route="iv_infusion", drug_code="J2350",
+                  dose=Decimal(600), dose_unit="mg", discarded=Decimal(0),
+                  start_at=datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+                  stop_at=datetime(2026, 11, 2, 18, 30, tzinfo=UTC))
+    visit.administrations.append(Administration(**(fields | administration)))
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def test_payer_requiring_ndcs_flags_a_drug_line_without_one(session) -> None:
+    visit = _medicaid_visit(session, drug_code="J1745", dose=Decimal(400), discarded=None)
+    result = code_infusion_visit(session, visit.id)
+    assert "ndc_missing" in {f.code for f in result.findings}
+    assert visit.has_coding_errors is True
+
+
+def test_recorded_ndc_of_the_stocked_package_codes_clean(session) -> None:
+    visit = _medicaid_visit(session, ndc="50242-150-01")
+    result = code_infusion_visit(session, visit.id)
+    drug = [line for line in result.lines if line.code == "J2350"]
+    assert [(d.units, d.ndc, d.ndc_quantity, d.ndc_unit) for d in drug] == [
+        (600, "50242015001", Decimal(20), "ML")]
+    assert result.findings == () and visit.has_coding_errors is False
+
+
+def test_stored_port_flush_and_sc_infusion_are_coded(session) -> None:
+    flush = _medicaid_visit(session, route="iv_push", service=Service.FLUSH,
+                            access=Access.PORT, drug_code=None, dose=None, dose_unit=None,
+                            discarded=None, stop_at=None)
+    assert [line.code for line in code_infusion_visit(session, flush.id).lines] == ["96523"]
+    scig = _medicaid_visit(session, route="sc", drug_code="J1559", dose=Decimal(10),
+                           dose_unit="g", ndc=None,
+                           stop_at=datetime(2026, 11, 2, 15, 55, tzinfo=UTC))
+    assert [line.code for line in code_infusion_visit(session, scig.id).lines] == [
+        "96369", "J1559"]

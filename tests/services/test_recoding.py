@@ -116,6 +116,16 @@ def test_a_description_only_edit_queues_nothing(session, scene) -> None:
     assert _recode_requests(session) == []
 
 
+def test_a_package_edit_queues_a_recode_but_price_and_source_do_not(session, scene) -> None:
+    _edit(session, scene.admin_actor, price=Decimal("12.50"), unit_source="checked twice",
+          is_unit_verified=True)
+    assert _recode_requests(session) == []
+    _edit(session, scene.admin_actor, ndc="0002-7597-01", package_amount=Decimal(100),
+          package_quantity=Decimal(1), package_unit="UN")
+    [request] = _recode_requests(session)
+    assert request.args[0] == "J1745"
+
+
 def test_recode_flips_the_flag_and_the_coding_errors_filter_follows(session, scene) -> None:
     assert _flagged_titles(session) == []
     _edit(session, scene.admin_actor, unit_size=Decimal("5"))  # 415 mg -> 83 units > 42 left

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import NOW, make_payer, make_queue, make_user, make_work_item
-from workqueue.models import AuditEvent, Payer, Queue, User
+from workqueue.models import AuditEvent, Payer, PayerType, Queue, User
 from workqueue.services.audit import Actor, record
 from workqueue.services.users import user_by_token
 
@@ -168,6 +168,24 @@ def test_payer_rules_saved_and_a_level_removed(session, client, auth, root):
     assert [(lv.level, lv.window_days) for lv in payer.appeal_levels] == [(1, 60)]
     html = client.get("/admin/payers").get_data(as_text=True)
     assert "1. Reconsideration (60 d)" in html and "Second level" not in html
+
+
+def test_payer_ndc_flag_is_a_checkbox_and_new_medicaid_payers_start_with_it(
+        session, client, auth, root):
+    payer = make_payer(session, payer_type=PayerType.MEDICAID, requires_ndc=True)
+    html = client.get(f"/admin/payers/{payer.id}").get_data(as_text=True)
+    assert 'id="requires_ndc"' in html and "Drug lines need their NDC" in html
+    response = _post(client, auth, f"/admin/payers/{payer.id}",
+                     _payer_data(payer, payer_type="medicaid"))  # box left unticked
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Payer, payer.id).requires_ndc is False
+    response = _post(client, auth, "/admin/payers/new",
+                     _payer_data(payer, name="State Medicaid Plan", payer_type="medicaid"),
+                     page="/admin/payers/new")
+    assert response.status_code == 302
+    created = session.scalar(select(Payer).where(Payer.name == "State Medicaid Plan"))
+    assert created.requires_ndc is True
 
 
 def test_payer_add_level_button_adds_an_empty_row_without_saving(session, client, auth, root):

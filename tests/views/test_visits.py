@@ -175,6 +175,51 @@ def test_admin_edit_changes_the_units_on_the_visit_page(session, client, auth) -
     assert event.object_id == str(entry.id)
 
 
+def _catalog_row(html: str, hcpcs: str) -> str:
+    return html.split(f"<td>{hcpcs}</td>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_catalog_page_flags_unit_sizes_nobody_checked(session, client, auth) -> None:
+    seed_drug_catalog(session)
+    _login(session, auth)
+    html = client.get("/visits/catalog").get_data(as_text=True)
+    assert "Unverified" not in _catalog_row(html, "J1559")  # checked against the descriptor
+    xembify = _catalog_row(html, "J1558")
+    assert "Unverified" in xembify and "not checked" in xembify
+    ocrevus = _catalog_row(html, "J2350")
+    assert "50242-0150-01" in ocrevus and "300 mg = 10 ML" in ocrevus
+    assert "one per line, with a narrative" in _catalog_row(html, "J3490")
+
+
+def test_ambiguous_ndc_is_refused_next_to_its_field(session, client, auth) -> None:
+    _login(session, auth, "admin")
+    token = auth.csrf("/visits/catalog/new")
+    response = client.post("/visits/catalog/new", data=_form(
+        csrf_token=token, ndc="0002759701", package_amount="100", package_quantity="5",
+        package_unit="ML"))
+    assert response.status_code == 422
+    assert "ambiguous" in response.get_data(as_text=True).split('id="ndc-error"')[1]
+    assert session.scalar(select(DrugCatalogEntry)) is None
+
+
+def test_admin_sets_the_package_and_the_visit_page_shows_the_ndc(session, client, auth) -> None:
+    seed_drug_catalog(session)
+    _login(session, auth, "admin")
+    visit = _visit(session, authorized_units=500)
+    entry = session.scalar(select(DrugCatalogEntry).where(DrugCatalogEntry.hcpcs == "J1745"))
+    url = f"/visits/catalog/{entry.id}/edit"
+    response = client.post(url, data=_form(
+        csrf_token=auth.csrf(url), hcpcs="J1745", unit_size="10", ndc="0002-7597-01",
+        package_amount="100", package_quantity="1", package_unit="UN", price="118.00",
+        unit_source="checked against the descriptor", is_unit_verified="y"))
+    assert response.status_code == 303
+    session.refresh(entry)
+    assert (entry.ndc, entry.package_unit, entry.price) == ("00002759701", "UN", Decimal("118"))
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    # 415 mg given and 85 mg discarded from 100 mg vials billed each
+    assert "00002-7597-01 · 4.15 UN" in html and "00002-7597-01 · 0.85 UN" in html
+
+
 # --- partials for the work-item page ----------------------------------------------------------
 
 

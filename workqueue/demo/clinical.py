@@ -167,7 +167,7 @@ def _administrations(rng, therapy: Therapy, visit_date: date) -> list[Administra
     rows.append(Administration(
         label=f"a{len(rows) + 1}", kind=therapy.family, route=therapy.route,
         drug_code=therapy.hcpcs, dose=therapy.dose, dose_unit=therapy.dose_unit,
-        discarded=Decimal(0), start_at=start,
+        discarded=Decimal(0), ndc=therapy.ndc, start_at=start,
         stop_at=start + timedelta(minutes=therapy.minutes + rng.randint(0, 10)), site=1,
         is_primary=True,
     ))

@@ -21,6 +21,7 @@ from workqueue.models import (
     Base,
     Patient,
     Payer,
+    PayerType,
     Provider,
     Queue,
     User,
@@ -129,6 +130,7 @@ def _seed_payers(session: Session) -> dict[str, Payer]:
             timely_filing_days=demo.timely_filing_days, auth_lead_days=demo.auth_lead_days,
             auth_turnaround_days=demo.auth_turnaround_days, reverify_days=demo.reverify_days,
             ar_followup_days=demo.ar_followup_days,
+            requires_ndc=demo.payer_type is PayerType.MEDICAID,  # DOMAIN.md 2.4
         )
         session.add(payer)
         set_appeal_levels(session, payer, list(demo.appeal_levels))

@@ -173,6 +173,10 @@ class PayerForm(FlaskForm):
     edi_payer_id = StringField("EDI payer id", validators=[Optional(), Length(max=80)],
                                description="N1*PR / NM1*PR identifier on 835 files.")
     is_active = BooleanField("Active", default=True)
+    requires_ndc = BooleanField(
+        "Drug lines need their NDC",
+        description="The coding check flags a drug line without one. New Medicaid payers "
+                    "start with this on.")
     timely_filing_days = IntegerField("Timely filing (days)",
                                       validators=_whole("Timely filing", 1, 3650))
     auth_lead_days = IntegerField("Re-authorization lead time (days)",

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workqueue.clock import utcnow
+from workqueue.domain.coding import Access, Device, Service
 from workqueue.models.base import Base, enum_column_type
 from workqueue.models.patients import Coverage, Patient, Provider
 
@@ -131,8 +132,16 @@ class Administration(Base):
     )
     label: Mapped[str] = mapped_column(sa.String(20))  # "a1", "a2" within the visit
     kind: Mapped[str] = mapped_column(sa.String(12))  # chemo | therapeutic | hydration
-    route: Mapped[str] = mapped_column(sa.String(12))  # iv_infusion | iv_push | sc | im
+    # iv_infusion | iv_push | sc | im | on_body | ia_push | ia_infusion
+    route: Mapped[str] = mapped_column(sa.String(12))
+    # What was done and with what, as the coding contract names them (domain/coding/model.py).
+    service: Mapped[Service] = mapped_column(
+        enum_column_type(Service, "administration_service"), default=Service.ADMINISTRATION)
+    device: Mapped[Device | None] = mapped_column(enum_column_type(Device, "infusion_device"))
+    access: Mapped[Access | None] = mapped_column(enum_column_type(Access, "vascular_access"))
     drug_code: Mapped[str | None] = mapped_column(sa.String(5))
+    drug_name: Mapped[str | None] = mapped_column(sa.String(120))  # for unclassified codes
+    ndc: Mapped[str | None] = mapped_column(sa.String(20))  # as recorded; coding normalizes
     dose: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 3))
     dose_unit: Mapped[str | None] = mapped_column(sa.String(8))
     discarded: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 3))

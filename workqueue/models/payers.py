@@ -29,6 +29,8 @@ class Payer(Base):
     reverify_days: Mapped[int] = mapped_column(default=30)  # eligibility re-verification cadence
     auth_units_warn_pct: Mapped[int] = mapped_column(default=80)
     ar_followup_days: Mapped[int] = mapped_column(default=30)  # no response after this: follow up
+    # Every drug line needs its NDC (Medicaid, for drug rebates); seeded from the payer type.
+    requires_ndc: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     appeal_levels: Mapped[list["PayerAppealLevel"]] = relationship(

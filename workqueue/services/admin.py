@@ -184,12 +184,17 @@ def check_payer_rules(values: dict, levels: list[AppealLevelRow]) -> None:
 
 def save_payer(session: Session, payer: Payer | None, *, name: str, payer_type: str,
                edi_payer_id: str | None, is_active: bool, rules: dict,
-               levels: list[AppealLevelRow] | None, actor: Actor, now: datetime) -> Payer:
+               levels: list[AppealLevelRow] | None, actor: Actor, now: datetime,
+               requires_ndc: bool | None = None) -> Payer:
     """Create (``payer`` None) or edit a payer: its identity, rule values and appeal levels.
 
     ``levels`` None keeps the payer's appeal levels as they are: a save that does not carry
     them (an older page, a client that edits the rule values only) must not delete them, or
     that payer's denials would get no appeal deadline. An empty list removes them all.
+
+    ``requires_ndc``: every drug line needs its NDC (the coding check flags a line without
+    one). A new Medicaid payer starts with it on (DOMAIN.md §2.4); None keeps the current
+    value.
 
     :raise ValidationFailed: out-of-range numbers, duplicate levels or a gap in them, unknown
         payer type.
@@ -218,6 +223,10 @@ def save_payer(session: Session, payer: Payer | None, *, name: str, payer_type: 
     payer.name, payer.payer_type = name, kind
     payer.edi_payer_id = (edi_payer_id or "").strip() or None
     payer.is_active = bool(is_active)
+    if other is None:
+        payer.requires_ndc = bool(requires_ndc) or kind is PayerType.MEDICAID
+    elif requires_ndc is not None:
+        payer.requires_ndc = requires_ndc
     for field, *_ in PAYER_RULE_RANGES:
         setattr(payer, field, rules[field])
     # Drop the old rows first: a new level 1 would collide with the old one in the same flush.
@@ -226,6 +235,7 @@ def save_payer(session: Session, payer: Payer | None, *, name: str, payer_type: 
     set_appeal_levels(session, payer, [(r.level, r.name.strip(), r.window_days, r.decision_days)
                                        for r in levels])
     summary = " ".join(f"{f}={rules[f]}" for f, *_ in PAYER_RULE_RANGES)
+    summary += f" requires_ndc={int(payer.requires_ndc)}"
     levels_text = ",".join(f"{r.level}:{r.window_days}" for r in sorted(levels,
                                                                        key=lambda r: r.level))
     audit.record(session, actor, "create" if other is None else "update", "payer", payer.id,

@@ -38,6 +38,7 @@ from workqueue.models import (
     ClaimLine,
     DenialCategory,
     InfusionVisit,
+    Payer,
     WorkItem,
 )
 from workqueue.services.catalog import coding_rules, load_drug_catalog
@@ -64,15 +65,36 @@ def _posted_units(session: Session, visit: InfusionVisit) -> int:
     ) or 0
 
 
+def visit_payer(visit: InfusionVisit) -> Payer | None:
+    """The payer the visit's claim goes to: the patient's primary coverage in effect that day,
+    else the coverage the authorization was given under."""
+    day = visit.scheduled_date
+    for coverage in sorted(visit.patient.coverages, key=lambda c: c.id):
+        starts, ends = coverage.effective_from, coverage.effective_to
+        if coverage.rank == 1 and (starts is None or starts <= day) and (
+                ends is None or day <= ends):
+            return coverage.payer
+    if visit.authorization is not None:
+        return visit.authorization.coverage.payer
+    return None
+
+
+def _optional(value) -> str | None:
+    return None if value is None else str(value)
+
+
 def _visit_payload(session: Session, visit: InfusionVisit) -> dict:
     auth = visit.authorization
     authorization = None
     if auth is not None and auth.units_remaining is not None:
         authorization = {"code": auth.drug_code,
                          "units_remaining": auth.units_remaining + _posted_units(session, visit)}
+    payer = visit_payer(visit)
     return {
         "setting": str(visit.setting),
         "authorization": authorization,
+        "payer_type": _optional(payer.payer_type) if payer else None,
+        "ndc_required": payer.requires_ndc if payer else None,
         "administrations": [
             {
                 "id": adm.label, "kind": adm.kind, "route": adm.route, "drug": adm.drug_code,
@@ -81,6 +103,8 @@ def _visit_payload(session: Session, visit: InfusionVisit) -> dict:
                 "discarded": float(adm.discarded) if adm.discarded is not None else None,
                 "start": _local(adm.start_at), "stop": _local(adm.stop_at),
                 "site": adm.site, "primary": adm.is_primary,
+                "service": _optional(adm.service), "device": _optional(adm.device),
+                "access": _optional(adm.access), "ndc": adm.ndc, "drug_name": adm.drug_name,
             }
             for adm in visit.administrations
         ],

@@ -24,10 +24,13 @@ from workqueue.domain.identifiers import is_valid_hcpcs
 from workqueue.models import (
     Administration,
     AuditEvent,
+    Authorization,
     Claim,
     ClaimStatus,
+    Coverage,
     DrugCatalogEntry,
     InfusionVisit,
+    Patient,
     SweepRun,
     VisitStatus,
     WorkItem,
@@ -196,7 +199,11 @@ def recode_open_visits(
         visits = session.scalars(
             select(InfusionVisit).where(InfusionVisit.id.in_(ids)).order_by(InfusionVisit.id)
             .options(selectinload(InfusionVisit.administrations),
-                     selectinload(InfusionVisit.authorization))
+                     selectinload(InfusionVisit.authorization).selectinload(
+                         Authorization.coverage).selectinload(Coverage.payer),
+                     # the payer decides whether drug lines need NDCs
+                     selectinload(InfusionVisit.patient).selectinload(
+                         Patient.coverages).selectinload(Coverage.payer))
         ).all()
         for visit in visits:
             before = visit.has_coding_errors

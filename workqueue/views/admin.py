@@ -208,6 +208,7 @@ def payer_edit(payer_id: int | None):
         saved["payer"] = admin_service.save_payer(
             db, payer, name=form.name.data, payer_type=form.payer_type.data,
             edi_payer_id=form.edi_payer_id.data, is_active=form.is_active.data,
+            requires_ndc=form.requires_ndc.data,
             rules={f: form[f].data for f in PayerForm.RULE_FIELDS},
             levels=_level_rows(form) if form.levels.entries else None, actor=actor, now=now)
 

@@ -21,6 +21,7 @@ from workqueue.services.auth_ledger import (
 )
 from workqueue.services.catalog import (
     DrugEntryData,
+    coding_rules,
     dose_units,
     get_drug_entry,
     list_drug_entries,
@@ -76,7 +77,8 @@ def catalog():
     can_edit = has_permission(current_user.role, Permission.ADMINISTER)
     db = get_session()
     return render_template("visits/catalog.html", entries=list_drug_entries(db),
-                           can_edit=can_edit, **_recodes(db))
+                           can_edit=can_edit, unclassified=coding_rules().unclassified_drug_codes,
+                           **_recodes(db))
 
 
 @bp.route("/catalog/recodes")
