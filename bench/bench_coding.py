@@ -17,33 +17,49 @@ import random
 import re
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from workqueue import clock
 from workqueue.domain.coding import code_visit, load_default_tables, parse_visit, result_to_dict
 
 SECTION = "## Infusion coding check"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-DRUGS = [("J9312", 712.5, 87.5), ("J1745", 415, 85), ("J1756", 300, 0), ("J0897", 60, 0),
-         ("J2405", 8, None), ("J1100", 10, None), ("J1569", 35000, 0), ("J9355", 140, 10)]
+# (HCPCS, dose in mg, discarded, NDC as recorded): J2350's NDC is the seed catalog's package,
+# so its lines get a quantity; the others carry the NDC alone or none.
+DRUGS = [("J9312", 712.5, 87.5, None), ("J1745", 415, 85, "0002-7597-01"),
+         ("J1756", 300, 0, None), ("J0897", 60, 0, "55513-710-01"), ("J2405", 8, None, None),
+         ("J1100", 10, None, None), ("J1569", 35000, 0, None), ("J9355", 140, 10, None),
+         ("J1559", 10000, 0, "44206-0451-10"), ("J2350", 600, 0, "50242-150-01"),
+         ("J9190", 2400, 100, None), ("J3490", 20, None, "0143-9898-01")]
+ROUTES = ["iv_infusion", "iv_infusion", "iv_push", "sc", "sc", "im", "ia_infusion"]
 
 
-def _administration(rnd: random.Random, index: int, clock: datetime) -> dict[str, Any]:
-    drug, dose, discarded = rnd.choice(DRUGS)
+def _administration(rnd: random.Random, index: int, at: datetime) -> dict[str, Any]:
+    drug, dose, discarded, ndc = rnd.choice(DRUGS)
     kind = rnd.choice(["chemo", "therapeutic", "therapeutic", "hydration"])
-    route = "iv_infusion" if kind == "hydration" else rnd.choice(
-        ["iv_infusion", "iv_infusion", "iv_push", "sc"])
-    minutes = rnd.choice([5, 15, 16, 30, 31, 45, 90, 91, 120, 150, 151, 255])
-    stop = None if rnd.random() < 0.05 else clock + timedelta(minutes=minutes)
-    return {
+    route = "iv_infusion" if kind == "hydration" else rnd.choice(ROUTES)
+    minutes = rnd.choice([5, 15, 16, 30, 31, 45, 55, 90, 91, 120, 150, 151, 255])
+    stop = None if rnd.random() < 0.05 else at + timedelta(minutes=minutes)
+    adm = {
         "id": f"a{index}", "kind": kind, "route": route,
         "drug": None if kind == "hydration" else drug, "dose": dose, "dose_unit": "mg",
-        "discarded": discarded, "start": clock.strftime("%Y-%m-%dT%H:%M"),
+        "discarded": discarded, "start": at.strftime("%Y-%m-%dT%H:%M"),
         "stop": stop.strftime("%Y-%m-%dT%H:%M") if stop else None,
         "site": 1 if rnd.random() < 0.9 else 2, "primary": rnd.random() < 0.1,
+        "ndc": ndc, "drug_name": "famotidine" if drug == "J3490" else None,
     }
+    extra = rnd.random()
+    if kind == "chemo" and route == "iv_infusion" and extra < 0.1:
+        adm |= {"device": "portable_pump", "stop": None}  # a pump sent home (96416)
+    elif extra < 0.03:
+        adm |= {"service": "flush", "access": "port"}
+    elif extra < 0.05:
+        adm |= {"service": "pump_refill", "device": "implantable_pump"}
+    return adm
 
 
 def make_visits(count: int, seed: int = 6) -> list[str]:
@@ -51,25 +67,30 @@ def make_visits(count: int, seed: int = 6) -> list[str]:
     rnd = random.Random(seed)
     visits = []
     for _ in range(count):
-        clock = datetime(2026, 11, 2, 8, 0)
+        at = datetime(2026, 11, 2, 8, 0)
         administrations = []
         for index in range(rnd.randint(1, 6)):
-            administrations.append(_administration(rnd, index, clock))
-            clock += timedelta(minutes=rnd.choice([0, 5, 20, 60, 90]))
+            administrations.append(_administration(rnd, index, at))
+            at += timedelta(minutes=rnd.choice([0, 5, 20, 60, 90]))
         visit = {"setting": rnd.choice(["facility", "office"]),
+                 "payer_type": rnd.choice(["medicare", "medicaid", "commercial"]),
                  "authorization": {"code": "J9312", "units_remaining": 150},
                  "administrations": administrations}
         visits.append(json.dumps(visit))
     return visits
 
 
-def _best_of(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
+def _best_of(runs: int, work: Callable[[], object]) -> tuple[float, float]:
+    """Best CPU time and best wall time of ``runs`` runs. The target is about the work one
+    core does, and on a machine shared with other jobs the wall clock also counts the time
+    the process waited for the core, so the verdict uses CPU time and the table shows both."""
+    best_cpu = best_wall = float("inf")
     for _ in range(runs):
-        started = time.perf_counter()
+        cpu, wall = time.process_time(), time.perf_counter()
         work()
-        best = min(best, time.perf_counter() - started)
-    return best
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+    return best_cpu, best_wall
 
 
 def _machine() -> dict[str, str]:
@@ -104,46 +125,65 @@ def run(count: int, runs: int) -> dict[str, Any]:
             for text in texts
         ],
     }
-    seconds = {name: _best_of(runs, work) for name, work in stages.items()}
+    timings = {name: _best_of(runs, work) for name, work in stages.items()}
+    seconds = {name: cpu for name, (cpu, _wall) in timings.items()}
+    wall = {name: wall for name, (_cpu, wall) in timings.items()}
     administrations = sum(len(visit.administrations) for visit in parsed)
+    results = [code_visit(visit, catalog, rules) for visit in parsed]
+    codes = Counter(line.code for result in results for line in result.lines)
+    mix = {
+        "SC infusions (96369)": codes["96369"], "pump starts (96416)": codes["96416"],
+        "intra-arterial (96420/96422)": codes["96420"] + codes["96422"],
+        "drug lines with an NDC": sum(1 for result in results for line in result.lines
+                                      if line.ndc),
+    }
     return {"count": count, "runs": runs, "administrations": administrations,
-            "seconds": seconds, "machine": machine}
+            "seconds": seconds, "wall": wall, "machine": machine, "mix": mix,
+            "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
 
 
 def render(report: dict[str, Any]) -> str:
     """The docs/benchmarks.md section for a report."""
-    count, seconds, machine = report["count"], report["seconds"], report["machine"]
+    count, seconds, wall, machine = (report["count"], report["seconds"], report["wall"],
+                                     report["machine"])
     baseline = seconds["JSON parse alone (baseline)"]
     rows = [
-        f"| {name} | {elapsed * 1000:.0f} ms | {count / elapsed:,.0f} | "
-        f"{elapsed / baseline:.1f}x |"
+        f"| {name} | {elapsed * 1000:.0f} ms | {wall[name] * 1000:.0f} ms | "
+        f"{count / elapsed:,.0f} | {elapsed / baseline:.1f}x |"
         for name, elapsed in seconds.items()
     ]
     coding = seconds["code_visit alone"]
     verdict = "met" if coding < 1 else "NOT met"
+    load = f"; load average {report['load']:.1f} when it ran" if report.get("load") else ""
     return "\n".join([
         SECTION,
         "",
         f"`bench/bench_coding.py`: {count:,} synthetic visits ({report['administrations']:,} "
         "administrations, 1-6 per visit, a mix of facility/office, chemo/therapeutic/hydration, "
-        f"pushes, infusions, injections, JW/JZ drugs), best of {report['runs']} runs, pinned to "
-        "one core, same process for every stage.",
+        "pushes, IV, SC and intra-arterial infusions, injections, pump starts and refills, port "
+        "flushes, JW/JZ drugs, NDCs good and ambiguous, an unclassified code with its narrative, "
+        f"Medicare/Medicaid/commercial payers), best of {report['runs']} runs, pinned to one "
+        "core, same process for every stage. Coded lines in the set: "
+        + ", ".join(f"{name} {number:,}" for name, number in report["mix"].items()) + ".",
         "",
-        "| stage | time | visits/s | vs baseline |",
-        "|---|---:|---:|---:|",
+        "| stage | CPU time | wall time | visits/s (CPU) | vs baseline |",
+        "|---|---:|---:|---:|---:|",
         *rows,
         "",
         f"Target (10,000 visits coded in under 1 s on one core): **{verdict}**, "
-        f"{count:,} visits in {coding * 1000:.0f} ms for `code_visit`; the whole CLI path "
-        f"takes {seconds['whole CLI path (JSON in, JSON dict out)'] * 1000:.0f} ms.",
+        f"{count:,} visits in {coding * 1000:.0f} ms of CPU for `code_visit`; the whole CLI "
+        f"path takes {seconds['whole CLI path (JSON in, JSON dict out)'] * 1000:.0f} ms.",
         "",
-        "Where the time goes: `parse_visit` checks every field to name the exact bad one, and "
-        "costs about as much as coding itself; `code_visit` works on Decimal doses and frozen "
-        "dataclasses. Other engineers' test runs shared this 2-core machine, so expect "
-        "+/-10% between runs.",
+        "CPU time is what one core spends on the work; the wall time adds the time the process "
+        "waited for its core while other engineers' jobs shared this 2-core machine, so the "
+        "verdict reads CPU time. Where the time goes: `parse_visit` checks every field to name "
+        "the exact bad one; `code_visit` works on Decimal doses and frozen dataclasses, and an "
+        "unclassified code's CARC 189 check searches the catalog's descriptions once per line "
+        "(indexed once per catalog). Round one (2026-11-27, quieter machine, no SC, "
+        "intra-arterial or NDC work) measured 538 ms wall for `code_visit`.",
         "",
-        f"Machine: {machine['cpu']}, `nproc` = {machine['nproc']}, Python {machine['python']}; "
-        f"measured {date.today().isoformat()}.",
+        f"Machine: {machine['cpu']}, `nproc` = {machine['nproc']}, Python {machine['python']}"
+        f"{load}; measured {clock.today().isoformat()}.",
         "",
     ])
 

@@ -29,7 +29,7 @@ from workqueue.domain.coding.findings import make_finding
 from workqueue.domain.coding.model import (
     IA_ROUTES,
     INFUSION_ROUTES,
-    IV_ROUTES,
+    TIMED_ROUTES,
     AdminCode,
     Administration,
     CodingRules,
@@ -149,7 +149,9 @@ def _overlap_minutes(
 
 def _stop_checked(adm: Administration, rules: CodingRules, findings: list[Finding]) -> bool:
     """False (after a finding) when the documented stop comes before the start."""
-    if adm.stop is not None and adm.stop < adm.start:
+    if adm.stop is None:
+        return True
+    if adm.stop < adm.start:
         findings.append(make_finding(
             rules, "stop_before_start", adm.id,
             f"stop {adm.stop:%Y-%m-%d %H:%M} is before start {adm.start:%Y-%m-%d %H:%M}",
@@ -477,23 +479,25 @@ def code_administrations(
         others.append(adm)
         if adm.service is Service.PUMP_REFILL:
             standalone.append(_code_refill(adm, rules, findings))
-        elif adm.route in IV_ROUTES or adm.route in IA_ROUTES:
-            pump = _pump_start(adm, rules, findings)
+        elif adm.route in TIMED_ROUTES:
+            pump = _pump_start(adm, rules, findings) if adm.device is not None else None
             if pump is None:
                 timed.append(adm)
-            standalone.append(pump)
+            else:
+                standalone.append(pump)
         elif not _stop_checked(adm, rules, findings):
             continue
-        elif _is_sc_infusion(adm, rules):
+        elif adm.route is Route.SC and adm.stop is not None and _is_sc_infusion(adm, rules):
             sc_infusions.append(_sc_service(adm, rules))
         else:
             standalone.append(_code_injection(adm, catalog, rules, findings))
     by_access: dict[tuple[str, int], list[_IvService]] = defaultdict(list)
-    for service in _iv_services(timed, rules, findings) + sc_infusions:
+    for service in _iv_services(timed, rules, findings):
         by_access[service.access].append(service)
-    for key, services in by_access.items():
-        if key != SC_ACCESS:
-            _check_overlapping_pushes(services, rules, findings)
+    for services in by_access.values():
+        _check_overlapping_pushes(services, rules, findings)
+    if sc_infusions:
+        by_access[SC_ACCESS] = sc_infusions
     initials = {
         key: _pick_initial(services, setting, rules, findings)
         for key, services in by_access.items()
@@ -501,14 +505,14 @@ def code_administrations(
     # The best-ranked access bills the plain initial code; every other access's initial needs
     # the separate-site modifier (CMS: one initial per encounter per distinct access). In the
     # office the one flagged as the reason for the visit goes first.
-    def order(key: tuple[str, int]) -> tuple:
-        initial = initials[key]
-        flagged = setting is Setting.OFFICE and initial.adm.primary
-        return (not flagged, initial.rank, initial.start, key)
+    office = setting is Setting.OFFICE
+    order = sorted(initials, key=lambda key: (
+        not (office and initials[key].adm.primary), initials[key].rank, initials[key].start,
+        key)) if len(initials) > 1 else list(initials)
 
     coded: list[CodedService] = []
     concurrent: list[CodedService] = []
-    for position, key in enumerate(sorted(initials, key=order)):
+    for position, key in enumerate(order):
         modifiers = (rules.separate_site_modifier,) if position else ()
         if key == SC_ACCESS:
             coded += _code_sc_access(by_access[key], initials[key], modifiers, rules, findings)
@@ -520,7 +524,8 @@ def code_administrations(
         concurrent += site_concurrent
     coded += concurrent[: rules.concurrent_max_units_per_visit]
     coded += [service for service in standalone if service is not None]
-    coded += _code_flushes(flushes, others, rules, findings)
+    if flushes:
+        coded += _code_flushes(flushes, others, rules, findings)
     return coded
 
 

@@ -19,7 +19,6 @@ drug (same NDC, or its name in the description) is a warning that CARC 189 will 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -60,6 +59,8 @@ def billing_units(amount: Decimal, unit_size: Decimal) -> int:
 def _in_catalog_unit(
     amount: Decimal, dose_unit: str | None, entry: DrugEntry, rules: CodingRules
 ) -> Decimal | None:
+    if dose_unit == entry.unit and dose_unit in rules.dose_units:
+        return amount  # the common case: dose recorded in the billing unit
     given = rules.dose_units.get(dose_unit or "")
     wanted = rules.dose_units.get(entry.unit)
     if given is None or wanted is None or given[0] != wanted[0]:
@@ -114,34 +115,18 @@ def _administration_ndc(
         return None, False
 
 
-class _NdcLine:
-    """The NDC side of one administration's drug lines: which NDC, and its quantities."""
-
-    def __init__(self, entry: DrugEntry, ndc: str | None, rules: CodingRules) -> None:
-        self.ndc = ndc or entry.ndc
-        self.entry = entry if entry.has_package and self.ndc == entry.ndc else None
-        self.rules = rules
-
-    def fields(self, amount: Decimal) -> dict:
-        if self.ndc is None:
-            return {}
-        if self.entry is None:
-            return {"ndc": self.ndc}
-        return {"ndc": self.ndc, "ndc_unit": self.entry.package_unit,
-                "ndc_quantity": ndc_quantity(amount, self.entry, self.rules.ndc_quantity_places)}
-
-
 def _check_ndc(
-    adm: Administration, line: _NdcLine, dose: Decimal, discarded: Decimal | None,
-    rules: CodingRules, findings: list[Finding],
+    adm: Administration, ndc: str | None, package: DrugEntry | None, dose: Decimal,
+    discarded: Decimal | None, rules: CodingRules, findings: list[Finding],
 ) -> None:
-    if line.ndc is None:
+    """``package`` is the catalog entry when its package is the one ``ndc`` names."""
+    if ndc is None:
         return
-    entry = line.entry
+    entry = package
     if entry is None:
         findings.append(make_finding(
             rules, "ndc_quantity_mismatch", adm.id,
-            f"NDC {format_ndc(line.ndc, rules.ndc_billing_format)} has no package on file for "
+            f"NDC {format_ndc(ndc, rules.ndc_billing_format)} has no package on file for "
             f"{adm.drug}, so its quantity cannot be computed: check the NDC or put its "
             "package in the drug catalog",
         ))
@@ -160,20 +145,59 @@ def _check_ndc(
         ))
 
 
+@dataclass(frozen=True, slots=True)
+class _DescriptionIndex:
+    """Every specific (not unclassified) catalog code's NDC and lower-cased description: one
+    "CODE<tab>description" line per code, searched in one pass."""
+
+    catalog: DrugCatalog
+    text: str
+    by_ndc: dict[str, str]
+
+
+# Kept for the last catalog seen: a batch codes thousands of visits against one catalog, and
+# a scan of a hundred descriptions per unclassified line would dominate its time. One tuple
+# swapped whole, so a thread never sees one catalog's text with another's NDCs; holding the
+# catalog keeps the identity check meaningful.
+_last_index: list[_DescriptionIndex] = []
+
+
+def _description_index(catalog: DrugCatalog, rules: CodingRules) -> _DescriptionIndex:
+    if _last_index and _last_index[0].catalog is catalog:
+        return _last_index[0]
+    specific = [entry for code, entry in catalog.items()
+                if code not in rules.unclassified_drug_codes]
+    index = _DescriptionIndex(
+        catalog, "\n".join(f"{e.hcpcs}\t{e.description.lower()}" for e in specific),
+        {e.ndc: e.hcpcs for e in specific if e.ndc})
+    _last_index[:] = [index]
+    return index
+
+
+def _whole_word_at(text: str, start: int, end: int) -> bool:
+    return (start == 0 or not text[start - 1].isalnum()) and (
+        end == len(text) or not text[end].isalnum())
+
+
 def _specific_codes(
     adm: Administration, ndc: str | None, catalog: DrugCatalog, rules: CodingRules
 ) -> list[str]:
     """Catalog codes (not unclassified) for the same drug: the same NDC, or the drug's name
     as whole words in their description."""
+    index = _description_index(catalog, rules)
+    found = {index.by_ndc[ndc]} if ndc in index.by_ndc else set()
     name = " ".join((adm.drug_name or "").lower().split())
-    pattern = re.compile(rf"\b{re.escape(name)}\b") if len(name) >= 3 else None
-    found = []
-    for code, entry in catalog.items():
-        if code in rules.unclassified_drug_codes:
-            continue
-        if (ndc is not None and entry.ndc == ndc) or (
-                pattern is not None and pattern.search(entry.description.lower())):
-            found.append(code)
+    if len(name) >= 3:
+        # str.find, not a regex: a leading \b keeps re from its fast literal scan.
+        text = index.text
+        at = text.find(name)
+        while at != -1:
+            if _whole_word_at(text, at, at + len(name)):
+                line_start = text.rfind("\n", 0, at) + 1
+                code, tab, _description = text[line_start:at].partition("\t")
+                if tab:  # the name was in the description, not in the code itself
+                    found.add(code)
+            at = text.find(name, at + 1)
     return sorted(found)
 
 
@@ -219,6 +243,24 @@ def _unclassified_line(
     return DrugService(entry.hcpcs, 1, adm.id, narrative=narrative, **ndc_fields)
 
 
+class _LineMaker:
+    """Drug lines of one administration: same code, NDC and package, own units and amount."""
+
+    __slots__ = ("code", "adm_id", "ndc", "package", "places")
+
+    def __init__(self, code: str, adm_id: str, ndc: str | None, package: DrugEntry | None,
+                 places: int) -> None:
+        self.code, self.adm_id, self.ndc = code, adm_id, ndc
+        self.package, self.places = package, places
+
+    def __call__(self, units: int, modifiers: tuple[str, ...], amount: Decimal) -> DrugService:
+        package = self.package
+        if package is None:
+            return DrugService(self.code, units, self.adm_id, modifiers, self.ndc)
+        return DrugService(self.code, units, self.adm_id, modifiers, self.ndc,
+                           ndc_quantity(amount, package, self.places), package.package_unit)
+
+
 def code_drugs(
     administrations: tuple[Administration, ...], catalog: DrugCatalog, rules: CodingRules,
     findings: list[Finding], *, ndc_required: bool = False,
@@ -228,6 +270,7 @@ def code_drugs(
     ``ndc_required``: the payer wants an NDC on every drug line (``ndc_missing`` otherwise).
     """
     lines: list[DrugService] = []
+    places = rules.ndc_quantity_places
     for adm in administrations:
         ndc, ndc_usable = _administration_ndc(adm, rules, findings)
         entry = catalog.get(adm.drug) if adm.drug else None
@@ -238,43 +281,39 @@ def code_drugs(
         if checked is None:
             continue
         entry, dose = checked
-        ndc_line = _NdcLine(entry, ndc, rules)
-        if ndc_required and ndc_line.ndc is None and ndc_usable:
+        ndc = ndc or entry.ndc
+        # The catalog knows the package only of the NDC it stocks.
+        package = entry if entry.has_package and ndc == entry.ndc else None
+        line = _LineMaker(entry.hcpcs, adm.id, ndc, package, places)
+        if ndc_required and ndc is None and ndc_usable:
             findings.append(make_finding(
                 rules, "ndc_missing", adm.id,
                 f"this payer needs the NDC on every drug line: record the NDC of the "
                 f"{adm.drug} package used",
             ))
         units = billing_units(dose, entry.unit_size)
-        if not entry.single_dose:
-            _check_ndc(adm, ndc_line, dose, None, rules, findings)
-            lines.append(DrugService(entry.hcpcs, units, adm.id, **ndc_line.fields(dose)))
-            continue
-        if adm.discarded is None:
-            findings.append(make_finding(
-                rules, "waste_not_documented", adm.id,
-                f"{adm.drug} comes in single-dose containers: record the discarded amount "
-                f"(0 if none) so the line carries {rules.waste_modifier} or "
-                f"{rules.no_waste_modifier}",
-            ))
-            _check_ndc(adm, ndc_line, dose, None, rules, findings)
-            lines.append(DrugService(entry.hcpcs, units, adm.id, **ndc_line.fields(dose)))
+        if not entry.single_dose or adm.discarded is None:
+            if entry.single_dose:
+                findings.append(make_finding(
+                    rules, "waste_not_documented", adm.id,
+                    f"{adm.drug} comes in single-dose containers: record the discarded amount "
+                    f"(0 if none) so the line carries {rules.waste_modifier} or "
+                    f"{rules.no_waste_modifier}",
+                ))
+            _check_ndc(adm, ndc, package, dose, None, rules, findings)
+            lines.append(line(units, (), dose))
             continue
         discarded = _in_catalog_unit(adm.discarded, adm.dose_unit, entry, rules) or Decimal(0)
-        _check_ndc(adm, ndc_line, dose, discarded, rules, findings)
+        _check_ndc(adm, ndc, package, dose, discarded, rules, findings)
         # JW units are what was opened minus what was given, so total billed never exceeds the
         # labeled amount opened; a discard smaller than one unit leaves nothing billable -> JZ.
         wasted = billing_units(dose + discarded, entry.unit_size) - units if discarded else 0
         if wasted > 0:
-            lines.append(DrugService(entry.hcpcs, units, adm.id, **ndc_line.fields(dose)))
-            lines.append(DrugService(entry.hcpcs, wasted, adm.id, (rules.waste_modifier,),
-                                     **ndc_line.fields(discarded)))
+            lines.append(line(units, (), dose))
+            lines.append(line(wasted, (rules.waste_modifier,), discarded))
         else:
-            lines.append(DrugService(entry.hcpcs, units, adm.id, (rules.no_waste_modifier,),
-                                     **ndc_line.fields(dose)))
+            lines.append(line(units, (rules.no_waste_modifier,), dose))
     return lines
-
-
 def check_authorization(
     lines: list[DrugService], auth_code: str, units_remaining: int, rules: CodingRules,
     findings: list[Finding],

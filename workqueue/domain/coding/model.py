@@ -86,6 +86,7 @@ class Severity(StrEnum):
 IV_ROUTES = frozenset({Route.IV_INFUSION, Route.IV_PUSH})
 IA_ROUTES = frozenset({Route.IA_INFUSION, Route.IA_PUSH})
 INFUSION_ROUTES = frozenset({Route.IV_INFUSION, Route.IA_INFUSION})
+TIMED_ROUTES = IV_ROUTES | IA_ROUTES  # coded by their documented minutes, per access site
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +155,12 @@ class DrugEntry:
     # descriptor; the catalog page flags the unchecked ones.
     unit_source: str = ""
     unit_verified: bool = False
+    has_package: bool = field(init=False, compare=False, repr=False)
 
-    @property
-    def has_package(self) -> bool:
-        return None not in (self.ndc, self.package_amount, self.package_quantity,
-                            self.package_unit)
+    def __post_init__(self) -> None:
+        # Read for every drug line: computed once rather than on each read.
+        object.__setattr__(self, "has_package", None not in (
+            self.ndc, self.package_amount, self.package_quantity, self.package_unit))
 
 
 DrugCatalog = Mapping[str, DrugEntry]

@@ -14,6 +14,7 @@ of J1756.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from workqueue.domain.coding.model import DrugEntry
 
@@ -36,6 +37,7 @@ def parse_format(text: str) -> tuple[int, ...]:
     return segments
 
 
+@lru_cache(maxsize=4096)  # a center stocks a few hundred NDCs: the same texts come back
 def normalize_ndc(
     text: str,
     label_formats: tuple[tuple[int, ...], ...] = DEFAULT_LABEL_FORMATS,
@@ -47,11 +49,11 @@ def normalize_ndc(
     """
     value = text.strip()
     billing_length = sum(billing_format)
-    pattern_names = ", ".join("-".join(map(str, f)) for f in label_formats)
     if "-" in value:
         segments = value.split("-")
         lengths = tuple(len(segment) for segment in segments)
         if not all(segment.isdigit() for segment in segments) or lengths not in label_formats:
+            pattern_names = ", ".join("-".join(map(str, f)) for f in label_formats)
             raise InvalidNdc(f"NDC {value!r} is not in a known segment pattern "
                              f"({pattern_names})")
         return "".join(segment.zfill(width) for segment, width in zip(segments, billing_format,
