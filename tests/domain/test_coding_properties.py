@@ -26,6 +26,7 @@ from workqueue.domain.coding import (
     load_default_tables,
 )
 from workqueue.domain.coding.administration import additional_hour_units
+from workqueue.domain.coding.tables import NDC_UNITS
 
 CATALOG, RULES = load_default_tables()
 OPENING = datetime(2026, 11, 2, 8, 0)
@@ -172,7 +173,7 @@ def test_ndc_lines_carry_11_digits_and_a_positive_quantity(visit: Visit) -> None
         if line.ndc is not None:
             assert len(line.ndc) == 11 and line.ndc.isdigit()
         if line.ndc_unit is not None:
-            assert line.ndc_unit in RULES.ndc_units
+            assert line.ndc_unit in NDC_UNITS
             assert line.ndc_quantity is not None and line.ndc_quantity > 0
 
 

@@ -209,10 +209,10 @@ class CodingRules:
     prolonged_infusion_min_minutes: int = 480
     flush_billable_access: frozenset[str] = frozenset({"port"})
     # NDC: the segment patterns printed on packages, the 11-digit billing pattern they are
-    # padded to, the unit qualifiers, and the decimals of an NDC quantity.
+    # padded to, and the decimals of an NDC quantity (its unit qualifiers are the fixed X12
+    # list in tables.NDC_UNITS, which the catalog table also CHECKs).
     ndc_label_formats: tuple[tuple[int, ...], ...] = ((4, 4, 2), (5, 3, 2), (5, 4, 1), (5, 4, 2))
     ndc_billing_format: tuple[int, ...] = (5, 4, 2)
-    ndc_units: frozenset[str] = frozenset({"UN", "ML", "GR", "F2", "ME"})
     ndc_quantity_places: int = 3
     ndc_required_payer_types: frozenset[str] = frozenset({"medicaid"})
     unclassified_drug_codes: frozenset[str] = frozenset()

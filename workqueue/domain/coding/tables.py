@@ -17,6 +17,7 @@ from types import MappingProxyType
 from workqueue.domain.coding.model import AdminCode, CodingRules, DrugEntry, Family, Severity
 from workqueue.domain.coding.ndc import InvalidNdc, normalize_ndc, parse_format
 
+# NDC unit qualifiers (DOMAIN.md 2.4; CTP05-1 of 837 loop 2410): a fixed X12 list.
 NDC_UNITS = ("UN", "ML", "GR", "F2", "ME")
 
 
@@ -138,7 +139,6 @@ def parse_rules(
         flush_billable_access=frozenset(raw["flush_billable_access"]),
         ndc_label_formats=tuple(parse_format(text) for text in raw["ndc_label_formats"]),
         ndc_billing_format=parse_format(raw["ndc_billing_format"]),
-        ndc_units=frozenset(raw["ndc_units"]),
         ndc_quantity_places=int(raw["ndc_quantity_places"]),
         ndc_required_payer_types=frozenset(raw["ndc_required_payer_types"]),
         unclassified_drug_codes=frozenset(code.upper() for code in
