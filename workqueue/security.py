@@ -1,10 +1,18 @@
-"""Access control for every request: login, idle log-off, role checks (deny by default), CSRF,
-security headers, and the acting user as an audit ``Actor``.
+"""Access control for every request: login, revocable sessions, idle log-off, role checks
+(deny by default), CSRF, security headers, and the acting user as an audit ``Actor``.
 
 A view is reachable only if it is decorated with :func:`requires` (naming the permission) or
 :func:`public`; an undecorated endpoint answers 403 — forgetting a check fails closed.
+
+A browser session is signed in under the user's ``session_epoch`` and the browser's
+User-Agent (:func:`bind_session`); the user loader refuses it when either no longer matches,
+so sign-out, a password reset, an MFA change or "sign out everywhere" (each bumps the epoch:
+``services.users.end_sessions``) end every copy of the cookie, and a cookie replayed from
+another browser does not work. Flask-Login's "strong" protection cannot do the latter: it is
+skipped for permanent sessions, and ours are permanent (the idle time-out needs that).
 """
 
+import hashlib
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
@@ -12,9 +20,10 @@ from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from workqueue.clock import utcnow
-from workqueue.db import get_session
+from workqueue.db import commit, get_session
 from workqueue.domain.roles import Permission, has_permission
 from workqueue.models import User
+from workqueue.services import audit
 from workqueue.services.audit import Actor
 
 login_manager = LoginManager()
@@ -63,10 +72,56 @@ def current_actor(channel: str | None = None) -> Actor:
     )
 
 
+_EPOCH = "epoch"
+_AGENT = "agent"
+
+
+def _agent_digest() -> str:
+    return hashlib.sha256(request.user_agent.string.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def bind_session(user: User) -> None:
+    """Tie this browser session to the user's current session epoch and to this browser.
+
+    Called at every sign-in, and after a change that ends the user's sessions but should
+    keep the acting one (the user's own MFA enrolment or turning it off).
+    """
+    session[_EPOCH] = user.session_epoch
+    session[_AGENT] = _agent_digest()
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    try:
+        user = get_session().get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if session.get(_EPOCH) != user.session_epoch:
+        g.refused_session = (user.id, "session ended (signed out, new password or "
+                                      "two-factor change)")
+        return None
+    if session.get(_AGENT) != _agent_digest():
+        g.refused_session = (user.id, "session cookie sent by another browser")
+        return None
+    return user
+
+
+def _forget_refused_session() -> None:
+    """A session cookie the loader refused: drop it, and leave an audit event (a copied or
+    stolen cookie being replayed is what a security officer reviews)."""
+    refused = g.pop("refused_session", None)
+    if refused is None:
+        return
+    user_id, reason = refused
+    session.clear()
+    db = get_session()
+    audit.record(db, Actor(user_id, None, "web", request.remote_addr,
+                           request.user_agent.string[:200] or None),
+                 "session_refused", "user", user_id, now=utcnow(), outcome="denied",
+                 context=reason)
+    commit(db)
 
 
 def _is_api_request() -> bool:
@@ -85,6 +140,7 @@ def _check_access():
     if _is_api_request():
         return None  # the API blueprint authenticates bearer tokens itself, then checks here
     if not current_user.is_authenticated:
+        _forget_refused_session()
         if request.headers.get("HX-Request"):
             return ("", 401, {"HX-Redirect": url_for("auth.login")})
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

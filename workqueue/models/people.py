@@ -49,6 +49,10 @@ class User(Base):
     totp_enrolled_at: Mapped[datetime | None]
     # The last accepted 30-second time step: a code at or before it is refused (no replay).
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Every browser session carries the epoch it was signed in under; bumping it (sign-out,
+    # password reset, MFA change, "sign out everywhere": services.users.end_sessions) ends
+    # every copy of every earlier session cookie at its next request.
+    session_epoch: Mapped[int] = mapped_column(default=0)
 
     team: Mapped[Team | None] = relationship(foreign_keys=[team_id])
     skills: Mapped[list["Skill"]] = relationship(

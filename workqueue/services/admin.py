@@ -81,7 +81,8 @@ def update_account(session: Session, user: User, *, display_name: str, email: st
 
 def reset_password(session: Session, user: User, password: str, actor: Actor, now: datetime,
                    fast_hash: bool = False) -> None:
-    """Set a new password and lift a lock-out.
+    """Set a new password and lift a lock-out; every session of the user ends (a thief who
+    copied a cookie is out with the old password).
 
     :raise ValidationFailed: the password is too short.
     """
@@ -102,9 +103,30 @@ def issue_token(session: Session, user: User, actor: Actor, now: datetime) -> st
 
 
 def reset_mfa(session: Session, user: User, actor: Actor, now: datetime) -> None:
-    """Forget ``user``'s second factor and recovery codes (a lost phone); they enrol again."""
+    """Forget ``user``'s second factor and recovery codes (a lost phone); they enrol again.
+    Every session of the user ends."""
     users.reset_totp(session, user)
     audit.record(session, actor, "mfa_reset", "user", user.id, now=now)
+
+
+def sign_out_everywhere(session: Session, user: User, actor: Actor, now: datetime) -> None:
+    """End every browser session of ``user`` (a lost laptop, a shared screen, a departure),
+    the actor's own included when it is theirs. API tokens are revoked separately."""
+    users.end_sessions(user)
+    session.flush()
+    audit.record(session, actor, "sessions_ended", "user", user.id, now=now,
+                 context="sign out everywhere")
+
+
+def revoke_token(session: Session, user: User, actor: Actor, now: datetime) -> bool:
+    """Revoke ``user``'s API token: requests with it get 401 from now on. False (and no audit
+    event) when there was none to revoke."""
+    if not users.revoke_api_token(user):
+        return False
+    session.flush()
+    audit.record(session, actor, "permission_change", "user", user.id, now=now,
+                 context="api token revoked")
+    return True
 
 
 def set_user_skills(session: Session, user: User, skills: list[tuple[str, str]], actor: Actor,

@@ -77,8 +77,22 @@ def create_user(
 
 
 def set_password(user: User, password: str, fast_hash: bool = False) -> None:
+    """A new password; every session signed in with the old one ends (`end_sessions`)."""
     check_password_strength(password)
     user.password_hash = hash_password(password, fast_hash)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every browser session of ``user``, wherever its cookie has been copied to.
+
+    The one place that revokes sessions: a session is signed in under the user's
+    ``session_epoch`` (``security.bind_session``) and the user loader refuses a session whose
+    epoch is not the user's current one, so bumping it ends them all at their next request.
+    Sign-out, a password reset, a change of the second factor and "sign out everywhere" call
+    it; a caller that keeps the acting session alive binds it again afterwards.
+    """
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def authenticate(session: Session, username: str, password: str, now: datetime) -> User | None:
@@ -201,6 +215,7 @@ def confirm_totp_enrolment(session: Session, user: User, code: str, now: datetim
                                "type the code it shows now.", {"code": "wrong"})
     user.totp_last_step = step
     user.totp_enrolled_at = now
+    end_sessions(user)  # a session from before the second factor must not outlive it
     return replace_recovery_codes(session, user, now, fast_hash)
 
 
@@ -287,6 +302,7 @@ def reset_totp(session: Session, user: User) -> None:
     user.totp_secret = None
     user.totp_enrolled_at = None
     user.totp_last_step = None
+    end_sessions(user)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.flush()
 
@@ -305,6 +321,14 @@ def issue_api_token(user: User) -> str:
     token = "wq_" + secrets.token_urlsafe(32)
     user.api_token_hash = _token_digest(token)
     return token
+
+
+def revoke_api_token(user: User) -> bool:
+    """Forget the user's API token (the next request with it gets 401); False when there was
+    none."""
+    had = user.api_token_hash is not None
+    user.api_token_hash = None
+    return had
 
 
 def user_by_token(session: Session, token: str) -> User | None:

@@ -156,6 +156,29 @@ def user_token(user_id: int):
     return render_template("admin/token.html", user=user, token=token)
 
 
+@bp.route("/users/<int:user_id>/token/revoke", methods=["POST"])
+@requires(Permission.ADMINISTER)
+def user_token_revoke(user_id: int):
+    user, db = _load(User, user_id), get_session()
+    if EmptyForm().validate_on_submit() and admin_service.revoke_token(
+            db, user, current_actor(), utcnow()):
+        commit(db)
+        flash(f"API token of {user.username} revoked: requests with it are refused from now on.",
+              "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/sign-out", methods=["POST"])
+@requires(Permission.ADMINISTER)
+def user_sign_out(user_id: int):
+    user, db = _load(User, user_id), get_session()
+    if EmptyForm().validate_on_submit():
+        admin_service.sign_out_everywhere(db, user, current_actor(), utcnow())
+        commit(db)
+        flash(f"{user.username} is signed out on every device.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
 @bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
 @requires(Permission.ADMINISTER)
 def user_mfa_reset(user_id: int):

@@ -31,7 +31,8 @@ from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm, LoginForm
 from workqueue.forms.mfa import RecoveryCodeForm, TotpCodeForm
 from workqueue.models import User
-from workqueue.security import current_actor, public, requires
+from workqueue.security import bind_session, current_actor, public, requires
+from workqueue.services import admin as admin_service
 from workqueue.services import audit
 from workqueue.services import users as user_service
 from workqueue.services.audit import Actor
@@ -62,6 +63,7 @@ def _origin(user: User | None) -> Actor:
 def _sign_in(user: User, now) -> None:
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     login_user(user)
+    bind_session(user)
     session["last_seen"] = now.timestamp()
     session.permanent = True
 
@@ -98,7 +100,8 @@ def login():
             commit(db)
             target = _safe_next(request.args.get("next"))
             session.clear()
-            session[_PENDING] = {"uid": user.id, "at": now.timestamp(), "next": target}
+            session[_PENDING] = {"uid": user.id, "at": now.timestamp(), "next": target,
+                                 "epoch": user.session_epoch}
             return redirect(url_for("auth.login_code" if user.has_mfa else "auth.login_enrol"))
         else:
             audit.record(db, _origin(user), "login", "user", user.id, now=now)
@@ -120,7 +123,8 @@ def _pending_user(now) -> tuple[User, str]:
         session.pop(_PENDING, None)
         flash("The sign-in took longer than 5 minutes. Please sign in again.", "info")
         abort(redirect(url_for("auth.login")))
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or pending.get("epoch") != user.session_epoch:
+        # Gone, or its sessions were ended (new password, MFA reset) since the password step.
         session.pop(_PENDING, None)
         abort(redirect(url_for("auth.login")))
     return user, pending["next"]
@@ -226,6 +230,8 @@ def login_enrol():
 def logout():
     if EmptyForm().validate_on_submit() and current_user.is_authenticated:
         db = get_session()
+        # Every copy of this session's cookie ends with it (and the user's other sessions).
+        user_service.end_sessions(current_user)
         audit.record(db, current_actor(), "logout", "user", current_user.id, now=utcnow())
         commit(db)
         logout_user()
@@ -243,8 +249,39 @@ def _account_page(disable_form=None, status: int = 200):
         "auth/account.html", user=user,
         codes_left=user_service.recovery_codes_left(db, user) if user.has_mfa else 0,
         required=user_service.mfa_required(user, _required_roles()),
-        disable_form=disable_form or TotpCodeForm(formdata=None),
+        disable_form=disable_form or TotpCodeForm(formdata=None), button=EmptyForm(),
     ), status
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@requires(Permission.VIEW_WORK)
+def account_sign_out_everywhere():
+    """End every session of the signed-in user, this one included (a laptop left signed in
+    somewhere, a cookie that may have been copied)."""
+    if EmptyForm().validate_on_submit():
+        db = get_session()
+        admin_service.sign_out_everywhere(db, current_user._get_current_object(),
+                                          current_actor(), utcnow())
+        commit(db)
+        logout_user()
+        session.clear()
+        flash("You were signed out on every device and browser. Sign in again here.", "success")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/token/revoke", methods=["POST"])
+@requires(Permission.VIEW_WORK)
+def account_token_revoke():
+    """Revoke the API token issued to the signed-in user (only an administrator issues one)."""
+    if EmptyForm().validate_on_submit():
+        db = get_session()
+        if admin_service.revoke_token(db, current_user._get_current_object(), current_actor(),
+                                      utcnow()):
+            flash("Your API token is revoked: programs using it are refused from now on.",
+                  "success")
+        commit(db)
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account")
@@ -263,6 +300,7 @@ def account_mfa():
     result = _enrol(user, current_actor(), after_login=False)
     if not isinstance(result, list):
         return result
+    bind_session(user)  # enrolling ended the user's other sessions; this one goes on
     return _no_store(render_template("auth/recovery_codes.html", codes=result,
                                      next_url=url_for("auth.account")))
 
@@ -287,6 +325,7 @@ def account_mfa_disable():
         else:
             audit.record(db, current_actor(), "mfa_disable", "user", user.id, now=now)
             commit(db)
+            bind_session(user)  # the user's other sessions ended; this one goes on
             flash("Two-factor authentication is off.", "success")
             return redirect(url_for("auth.account"))
     return _account_page(form, 422)
