@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from workqueue.domain.import_limits import DEFAULT_LIMITS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("WORKQUEUE_VAR_DIR", PROJECT_ROOT / "var"))
 
@@ -45,6 +47,12 @@ class Config:
     # Uploaded remittance files wait here (by SHA-256) for their import job.
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(VAR_DIR / "imports"))
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+    # What one import may read and hold, whatever the file's size (domain/import_limits.py):
+    # segments per file, segments per claim or member, and problems/rows a report keeps.
+    IMPORT_MAX_SEGMENTS = _int("IMPORT_MAX_SEGMENTS", DEFAULT_LIMITS.max_segments)
+    IMPORT_MAX_SEGMENTS_PER_CLAIM = _int("IMPORT_MAX_SEGMENTS_PER_CLAIM",
+                                         DEFAULT_LIMITS.max_segments_per_claim)
+    IMPORT_REPORT_MAX_ROWS = _int("IMPORT_REPORT_MAX_ROWS", DEFAULT_LIMITS.report_rows)
     # Reverse proxies in front of the app (nginx, a load balancer): trust this many
     # X-Forwarded-* hops for the client address written to the audit trail. 0: trust none.
     PROXY_HOPS = _int("PROXY_HOPS", 0)

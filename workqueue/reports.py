@@ -8,7 +8,9 @@ alternative of the chart), the Chart.js chart and the CSV export.
 
 import csv
 import io
+import itertools
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -675,12 +677,20 @@ def _csv_cell(value) -> str:
 
 def table_csv(table: Table) -> str:
     """The table as CSV text: a header row of column labels, then the rows, then the footer."""
+    return "".join(csv_lines([c.label for c in table.columns],
+                             table.rows + ([table.footer] if table.footer else [])))
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """CSV text line by line (a download streamed from a query holds one row at a time);
+    cells a spreadsheet would run as formulas are defused."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
-    for row in table.rows + ([table.footer] if table.footer else []):
+    for row in itertools.chain([header], rows):
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
 
 
 def all_users(session: Session) -> list[User]:

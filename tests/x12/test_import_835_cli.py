@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,9 +20,18 @@ from workqueue.x12.synthetic import build_835
 SCRIPT = Path(sys.executable).with_name("workqueue")
 
 
-def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def _run(*args: str | Path, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(SCRIPT), "import-835", *map(str, args)], capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=60, check=False,
+                          env=None if env is None else {**os.environ, **env})
+
+
+CONTRACT = ("transactions", "payments", "errors")
+
+
+def _contract(report: dict) -> dict:
+    """The keys of issue 5's contract (the streamed report adds totals and truncated)."""
+    return {key: report[key] for key in CONTRACT}
 
 
 @pytest.fixture
@@ -36,8 +46,12 @@ def test_dry_run_json_is_the_report_of_the_parser(sample: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     with sample.open("rb") as stream:
-        assert report == build_report(parse_remittance(stream))
+        assert _contract(report) == build_report(parse_remittance(stream))
     assert report["transactions"] == 2 and report["errors"] == []
+    assert report["totals"] == {"transactions": 2, "payments": 2, "claims": 24,
+                                "denied_claims": report["totals"]["denied_claims"],
+                                "problems": 0}
+    assert report["truncated"] == {"payments": 0, "claims": 0, "errors": 0}
     claim = report["payments"][0]["claims"][0]
     assert set(claim) == {"claim_id", "status", "charge", "paid", "patient_responsibility",
                           "payer_claim_number", "patient_name", "adjustments", "remarks",
@@ -99,4 +113,34 @@ def test_report_is_identical_for_crlf_and_single_line_files(tmp_path: Path) -> N
     crlf.write_bytes(text.replace("\n", "\r\n").encode())
     reports = [json.loads(_run(p, "--dry-run", "--json").stdout) for p in (one_line, crlf)]
     assert reports[0] == reports[1]
-    assert reports[0] == build_report(parse_remittance(io.StringIO(text)))
+    assert _contract(reports[0]) == build_report(parse_remittance(io.StringIO(text)))
+
+
+def test_the_printed_report_keeps_the_first_rows_and_the_report_file_has_them_all(
+        sample: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full.json"
+    result = _run(sample, "--dry-run", "--json", "--report-file", full,
+                  env={"IMPORT_REPORT_MAX_ROWS": "5"})
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert sum(len(p["claims"]) for p in printed["payments"]) == 5
+    assert printed["totals"]["claims"] == 24
+    assert printed["truncated"] == {"payments": 0, "claims": 19, "errors": 0}
+    whole = json.loads(full.read_text())
+    with sample.open("rb") as stream:
+        assert _contract(whole) == build_report(parse_remittance(stream))
+    assert whole["totals"] == printed["totals"]
+    summary = _run(sample, "--dry-run", env={"IMPORT_REPORT_MAX_ROWS": "1"})
+    assert "2 transaction(s), 2 payment(s), 24 claim(s)" in summary.stdout
+    assert "… and 1 more payment(s)" in summary.stdout
+
+
+def test_report_file_needs_dry_run_and_a_bad_file_writes_no_report(sample: Path,
+                                                                  tmp_path: Path) -> None:
+    full = tmp_path / "full.json"
+    assert _run(sample, "--report-file", full).returncode == 2
+    broken = tmp_path / "broken.835"
+    broken.write_bytes(sample.read_bytes()[:-30])
+    result = _run(broken, "--dry-run", "--report-file", full)
+    assert result.returncode == 2 and not full.exists()
+    assert list(tmp_path.glob(".full.json*")) == []

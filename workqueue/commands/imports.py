@@ -2,9 +2,11 @@
 response or 277 claim status response and report, member by member or claim by claim.
 
 Exit status: 0 when the file was read (even if some rows were reported as problems, or all
-of it was imported before); 2 when the file could not be read at all, is another kind of
-transaction, the database could not be reached, or anything unexpected happened — always
-with a message on stderr, never a traceback, and with nothing saved.
+of it was imported before); 2 when the file could not be read at all, went over the import
+limits, is another kind of transaction, the database could not be reached, or anything
+unexpected happened — always with a message on stderr, never a traceback, and with nothing
+saved. The report holds the first ``IMPORT_REPORT_MAX_ROWS`` rows and problems with totals
+of everything; every row and problem is on the run (its page and CSV downloads).
 """
 
 from __future__ import annotations
@@ -14,15 +16,34 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
+from workqueue.domain.import_limits import ImportLimits
 from workqueue.x12.reader import X12Error
 
 UNREADABLE = 2
 log = logging.getLogger(__name__)
 _NOUNS = {"271": "member", "277": "claim"}
+
+
+def import_limits(app=None) -> ImportLimits:
+    """The import limits of ``app``'s settings, or of the environment's without an app (a dry
+    run builds none)."""
+    if app is not None:
+        return ImportLimits.from_config(app.config)
+    from workqueue.config import Config
+
+    return ImportLimits.from_config({key: getattr(Config, key) for key in dir(Config)
+                                     if key.isupper()})
+
+
+def run_downloads(run_id: int | None, rows: str = "rows") -> dict[str, str]:
+    """Where the full lists of an import are: its page, and its ``rows`` (or ``claims``) and
+    problems as CSV (paths under the web app)."""
+    return {"page": f"/imports/{run_id}", rows: f"/imports/{run_id}/{rows}.csv",
+            "problems": f"/imports/{run_id}/problems.csv"}
 
 
 def _fail(command: str, message: str) -> NoReturn:
@@ -74,7 +95,7 @@ def _import_file(file: Path, kind: str):
             raise UnsupportedFile(f"this is a {found} file, not a {kind}; use "
                                   f"`workqueue import-{found}`")
         with app.app_context(), session_scope(app) as session:
-            return import_now(session, stream, kind, file.name, actor, now)
+            return import_now(session, stream, kind, file.name, actor, now, import_limits(app))
 
 
 def _summary(result) -> str:
@@ -91,10 +112,23 @@ def _summary(result) -> str:
                     f"{c['needs_action']}")
     rows += [f"  segment {row.segment}  {row.key or '-'}  {row.result}: {row.message}"
              for row in result.rows if row.result != "error"]
+    left_out = _left_out(result)
+    if left_out["rows"]:
+        rows.append(f"  … and {left_out['rows']:,} more {noun}(s)")
     rows += [f"  problem at segment {e['segment']}: {e['message']}" for e in result.errors]
+    if left_out["errors"]:
+        rows.append(f"  … and {left_out['errors']:,} more problem(s)")
+    if left_out["rows"] or left_out["errors"]:
+        rows.append(f"  every {noun} and problem is on the import's page "
+                    f"({run_downloads(result.run_id)['page']})")
     if result.already_imported:
         rows.append("Nothing changed: this file was imported before.")
     return "\n".join(rows)
+
+
+def _left_out(result) -> dict[str, Any]:
+    return {"rows": result.counts["rows"] - len(result.rows),
+            "errors": result.counts["problems"] - len(result.errors)}
 
 
 def _run(kind: str, file: Path, as_json: bool) -> None:
@@ -104,7 +138,8 @@ def _run(kind: str, file: Path, as_json: bool) -> None:
         click.echo(json.dumps({"run": result.run_id, "kind": kind, "counts": result.counts,
                                "already_imported": result.already_imported,
                                "rows": [row.as_dict() for row in result.rows],
-                               "errors": result.errors}, indent=2))
+                               "errors": result.errors, "truncated": _left_out(result),
+                               "downloads": run_downloads(result.run_id)}, indent=2))
     else:
         click.echo(_summary(result))
 

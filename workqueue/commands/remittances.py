@@ -2,21 +2,27 @@
 
 Exit status: 0 when the file was read (even if some claims or transactions were reported as
 problems, or every payment in it was imported before); 2 when the file could not be read
-at all, the database could not be reached, or anything unexpected happened — always with a
-message on stderr and never a traceback, and with nothing saved.
+at all, went over the import limits, the database could not be reached, or anything
+unexpected happened — always with a message on stderr and never a traceback, and with
+nothing saved.
+
+Reports are bounded (``domain/import_limits.py``): the printed report holds the first
+``IMPORT_REPORT_MAX_ROWS`` payments, claims and problems with totals of everything; the
+full dry-run report goes to ``--report-file`` as the file is read, and every claim and
+problem of an import is on its run (``/imports/<run>``, with CSV downloads).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from workqueue.commands.imports import reported_errors
-from workqueue.x12.remit835 import Remittance, parse_remittance
-from workqueue.x12.report import build_report, format_amount
+from workqueue.commands.imports import import_limits, reported_errors, run_downloads
+from workqueue.x12.report import RemittanceReport, build_report, format_amount
 
 
 def _import_file(file: Path):
@@ -31,23 +37,36 @@ def _import_file(file: Path):
     now = utcnow()
     actor = Actor.system("cli")
     with app.app_context(), session_scope(app) as session, file.open("rb") as stream:
-        result = import_now(session, stream, "835", file.name, actor, now)
+        result = import_now(session, stream, "835", file.name, actor, now,
+                            import_limits(app))
     return result
 
 
-def _summary(remittance: Remittance) -> str:
-    claims = [claim for payment in remittance.payments for claim in payment.claims]
-    denied = sum(1 for claim in claims if claim.denials)
-    rows = [f"{remittance.transactions} transaction(s), {len(remittance.payments)} payment(s), "
-            f"{len(claims)} claim(s), {denied} with denials, "
-            f"{len(remittance.errors)} problem(s)"]
-    for payment in remittance.payments:
-        rows.append(f"  {payment.payer.name or '(no payer name)'}  trace {payment.trace_number}"
-                    f"  {format_amount(payment.amount)}  {len(payment.claims)} claim(s)"
-                    f"  {len(payment.provider_adjustments)} provider adjustment(s)")
-    rows += [f"  problem at segment {issue.segment}: {issue.message}"
-             for issue in remittance.errors]
-    return "\n".join(rows)
+def _dry_run(file: Path, report_file: Path | None) -> tuple[RemittanceReport, dict[str, Any]]:
+    """Read the file twice, changing nothing: the envelope and the limits first (so that a
+    bad file writes no report), then the report, streamed into ``report_file`` if given."""
+    from workqueue.services.imports import check_envelope
+    from workqueue.x12.remit835 import iter_remittance
+
+    limits = import_limits()
+    with file.open("rb") as stream:
+        check_envelope(stream, "835", limits)
+        if report_file is None:
+            report = RemittanceReport(limits)
+            for event in iter_remittance(stream, limits=limits):
+                report.add(event)
+            return report, report.finish()
+        partial = report_file.with_name(f".{report_file.name}.part")
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                report = RemittanceReport(limits, out)
+                for event in iter_remittance(stream, limits=limits):
+                    report.add(event)
+                printed = report.finish()
+            os.replace(partial, report_file)
+        finally:
+            partial.unlink(missing_ok=True)
+    return report, printed
 
 
 def _import_summary(result) -> str:
@@ -66,14 +85,20 @@ def _import_summary(result) -> str:
         line = (f"  {payment.payer or '(no payer name)'}  trace {payment.trace_number}  "
                 f"{format_amount(payment.amount)}  {payment.status}")
         rows.append(line + (f": {payment.message}" if payment.message else ""))
+    if c["payments"] > len(result.payments):
+        rows.append(f"  … and {c['payments'] - len(result.payments):,} more payment(s)")
     rows += [f"  problem at segment {e['segment']}: {e['message']}" for e in result.errors]
+    if c["problems"] > len(result.errors):
+        rows.append(f"  … and {c['problems'] - len(result.errors):,} more problem(s): every "
+                    f"one is on the import's page ({run_downloads(result.run_id)['page']})")
     if result.already_imported:
         rows.append("Nothing changed: this file was imported before.")
     return "\n".join(rows)
 
 
 def import_report(result) -> dict[str, Any]:
-    """The dry-run report, each payment and claim extended with what the import did."""
+    """The dry-run report of the claims the result kept, each payment and claim extended with
+    what the import did; totals and what was left out, and where the full lists are."""
     report = build_report(result.remittance)
     for payment, outcome in zip(report["payments"], result.payments, strict=True):
         payment["import"] = {"status": outcome.status, "message": outcome.message or None,
@@ -84,8 +109,18 @@ def import_report(result) -> dict[str, Any]:
                                "closed_items": done.closed_items,
                                "unknown_codes": done.unknown_codes, "message": done.message,
                                "review": done.review}
-    report["import"] = {"run": result.run_id, "counts": result.counts,
-                        "already_imported": result.already_imported}
+    counts = result.counts
+    kept_claims = sum(len(p["claims"]) for p in report["payments"])
+    report["errors"] = list(result.errors)
+    report["totals"] = {"payments": counts["payments"], "claims": counts["claims"],
+                        "denied_claims": counts["denied_claims"],
+                        "problems": counts["problems"]}
+    report["truncated"] = {"payments": counts["payments"] - len(report["payments"]),
+                           "claims": counts["claims"] - kept_claims,
+                           "errors": counts["problems"] - len(report["errors"])}
+    report["import"] = {"run": result.run_id, "counts": counts,
+                        "already_imported": result.already_imported,
+                        "downloads": run_downloads(result.run_id, "claims")}
     return report
 
 
@@ -93,14 +128,19 @@ def import_report(result) -> dict[str, Any]:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Read and check the file; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
-def import_835(file: Path, dry_run: bool, as_json: bool) -> None:
+@click.option("--report-file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="With --dry-run: write the full JSON report (every claim and problem) "
+                   "to this file; the printed report holds the first IMPORT_REPORT_MAX_ROWS.")
+def import_835(file: Path, dry_run: bool, as_json: bool, report_file: Path | None) -> None:
     """Read an X12 835 remittance FILE, post payments, open denial items, and report."""
+    if report_file is not None and not dry_run:
+        raise click.UsageError("--report-file goes with --dry-run; an import keeps every "
+                               "claim and problem on its run (see its page).")
     with reported_errors("import-835", file, "835"):
         if dry_run:
-            with file.open("rb") as stream:
-                remittance = parse_remittance(stream)
-            output = json.dumps(build_report(remittance), indent=2) if as_json \
-                else _summary(remittance)
+            report, printed = _dry_run(file, report_file)
+            output = json.dumps(printed, indent=2) if as_json \
+                else "\n".join(report.summary(printed))
         else:
             result = _import_file(file)
             output = json.dumps(import_report(result), indent=2) if as_json \

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from workqueue import db
 from workqueue.clock import utcnow
+from workqueue.domain.import_limits import ImportLimits
 from workqueue.jobs import job_entry
 from workqueue.services import imports
 
@@ -31,5 +32,6 @@ def run_import(session: Session, import_run_id: int) -> str:
     progress is committed). Queue ``imports``; job id ``import-<id>``.
     """
     run = imports.run_stored_import(session, import_run_id, utcnow(), import_directory(),
-                                    checkpoint=lambda: db.commit(session))
+                                    checkpoint=lambda: db.commit(session),
+                                    limits=ImportLimits.from_config(current_app.config))
     return run.status.value

@@ -37,6 +37,8 @@ from workqueue.models.payers import Payer, PayerAppealLevel, PayerType
 from workqueue.models.people import Skill, SkillKind, Team, User
 from workqueue.models.reason_codes import ReasonCode
 from workqueue.models.remittances import (
+    ImportLine,
+    ImportLineKind,
     ImportRun,
     ImportRunStatus,
     ProviderAdjustment,
@@ -80,6 +82,8 @@ __all__ = [
     "DrugCatalogEntry",
     "EligibilityStatus",
     "EmailMode",
+    "ImportLine",
+    "ImportLineKind",
     "ImportRun",
     "ImportRunStatus",
     "InfusionVisit",

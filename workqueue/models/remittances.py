@@ -60,6 +60,34 @@ class ImportRun(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class ImportLineKind(StrEnum):
+    PROBLEM = "problem"  # a problem found in the file or while applying it
+    ROW = "row"  # what a 271/277 import did with one member or claim
+
+
+class ImportLine(Base):
+    """One line of an import's full report, written as the import goes (a few hundred rows
+    per statement), so that no report is ever held whole in memory or in one JSON value.
+
+    The run keeps the first ``IMPORT_REPORT_MAX_ROWS`` problems and rows for its page
+    (``ImportRun.errors``/``payments``); these rows keep every one, for the run's downloads.
+    ``key`` is the member ID or claim number from the file (rows only).
+    """
+
+    __tablename__ = "import_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("import_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ImportLineKind] = mapped_column(
+        enum_column_type(ImportLineKind, "import_line_kind"))
+    segment: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str | None] = mapped_column(sa.String(80))
+    result: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[str | None] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
 class Remittance(Base):
     """One payment (BPR/TRN) from one payer; the payer key and trace number make it unique.
 

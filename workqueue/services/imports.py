@@ -7,33 +7,53 @@ this module only dispatches to it. A 271 or 277 is applied one member or claim a
 each in its own savepoint: a row that cannot be applied is an entry in the run's error
 report and the others go on. Importing the same file again changes nothing: each row knows
 whether it was applied before (see the kind's service) and says so.
+
+Memory does not grow with the file (``domain/import_limits.py``): the first pass refuses a
+file that goes over the segment limits before anything changes, rows are applied as they
+are read, and a report holds the first ``report_rows`` problems and rows while every one is
+written to ``import_lines`` (`ReportLines`) for the run's downloads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from workqueue.domain.errors import DomainError, NotFound, ValidationFailed
+from workqueue.domain.import_limits import DEFAULT_LIMITS, ImportLimits
 from workqueue.domain.status import WorkItemKind
-from workqueue.models import AuditEvent, ImportRun, ImportRunStatus, Payer, WorkItem
+from workqueue.models import (
+    AuditEvent,
+    ImportLine,
+    ImportLineKind,
+    ImportRun,
+    ImportRunStatus,
+    Payer,
+    WorkItem,
+)
 from workqueue.services import audit
 from workqueue.services.audit import Actor
 from workqueue.services.work_items import return_pended_item
-from workqueue.x12.reader import X12Error, read_segments
+from workqueue.x12 import elig271, remit835, status277
+from workqueue.x12.reader import Loops, X12Error, read_segments
 from workqueue.x12.transactions import ParseIssue
 
 KINDS = {"835": "remittance", "271": "eligibility response", "277": "claim status response"}
-MAX_STORED_ERRORS = 1000  # per run; the count says how many there were in all
-MAX_STORED_ROWS = 1000  # per run; the counts say how many there were in all
+# What each kind's interpreter holds while reading one loop, for the first pass's limits.
+_LOOPS: dict[str, Loops] = {"835": remit835.LOOPS, "271": elig271.LOOPS,
+                            "277": status277.LOOPS}
+PAYER_CACHE_SIZE = 1000  # payers remembered per import (a file may name a new one per payment)
 
 Progress = Callable[[int], None]
 
@@ -86,9 +106,11 @@ def store_upload(stream: BinaryIO, directory: Path) -> tuple[str, int, Path]:
     return digest.hexdigest(), size, path
 
 
-def check_envelope(stream: BinaryIO) -> tuple[str, int]:
-    """First pass over a seekable stream: the whole envelope is sound (else `X12Error`), so
-    that a file broken at its end changes nothing; returns its SHA-256 and size."""
+def check_envelope(stream: BinaryIO, kind: str | None = None,
+                   limits: ImportLimits = DEFAULT_LIMITS) -> tuple[str, int]:
+    """First pass over a seekable stream: the whole envelope is sound and within ``limits``
+    for an import of ``kind`` (else `X12Error`), so that a file broken, or too big, at its end
+    changes nothing; returns its SHA-256 and size."""
     digest = hashlib.sha256()
     size = 0
 
@@ -101,7 +123,7 @@ def check_envelope(stream: BinaryIO) -> tuple[str, int]:
             yield chunk
 
     start = stream.tell()
-    for _segment in read_segments(chunks()):
+    for _segment in read_segments(chunks(), limits=limits, loops=_LOOPS.get(kind or "")):
         pass
     stream.seek(start)
     return digest.hexdigest(), size
@@ -143,9 +165,11 @@ def start_import(session: Session, stream: BinaryIO, file_name: str, actor: Acto
 
 
 def run_stored_import(session: Session, run_id: int, now: datetime, directory: Path,
-                      checkpoint: Callable[[], None] | None = None) -> ImportRun:
-    """Import the stored file of ``run_id`` (the job body), whatever its kind. Idempotent: a
-    finished run is left alone, and a restarted one skips what it already applied.
+                      checkpoint: Callable[[], None] | None = None,
+                      limits: ImportLimits = DEFAULT_LIMITS) -> ImportRun:
+    """Import the stored file of ``run_id`` (the job body), whatever its kind, within
+    ``limits``. Idempotent: a finished run is left alone, and a restarted one skips what it
+    already applied.
 
     A file that cannot be read marks the run failed with the reason (no retry: it will not
     get better); anything else propagates so the job is retried.
@@ -174,7 +198,8 @@ def run_stored_import(session: Session, run_id: int, now: datetime, directory: P
     path = directory / f"{run.sha256}.x12"
     try:
         with path.open("rb") as stream:
-            importer(session, stream, actor, now, progress=progress, run=run, collect=False)
+            importer(session, stream, actor, now, progress=progress, run=run, collect=False,
+                     limits=limits)
     except FileNotFoundError:
         fail_run(run, "The uploaded file is no longer on the server; upload it again.", now)
     except X12Error as error:
@@ -184,18 +209,20 @@ def run_stored_import(session: Session, run_id: int, now: datetime, directory: P
 
 
 def import_now(session: Session, stream: BinaryIO, kind: str, file_name: str, actor: Actor,
-               now: datetime) -> Any:
+               now: datetime, limits: ImportLimits = DEFAULT_LIMITS) -> Any:
     """Apply a file at once, not as a job (the ``import-835/271/277`` commands): the run is
-    recorded under ``actor``'s channel and the importer of ``kind`` fills it in. Flushes;
+    recorded under ``actor``'s channel and the importer of ``kind`` fills it in; the result
+    keeps the first ``limits.report_rows`` claims or rows for the command's report. Flushes;
     the caller commits.
 
-    :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
+    :raise X12Error: the file cannot be read as X12 at all, or goes over ``limits`` (nothing
+        was changed).
     """
     run = ImportRun(kind=kind, file_name=file_name[:200], sha256="", channel=actor.channel,
                     counts={}, payments=[], errors=[], created_at=now, started_at=now)
     session.add(run)
     session.flush()
-    return _IMPORTERS[kind](session, stream, actor, now, run=run)
+    return _IMPORTERS[kind](session, stream, actor, now, run=run, limits=limits)
 
 
 def mark_run_failed(session: Session, run_id: int, error: str, now: datetime) -> None:
@@ -219,6 +246,51 @@ def get_import_run(session: Session, run_id: int) -> ImportRun:
 def recent_import_runs(session: Session, limit: int = 50) -> list[ImportRun]:
     return list(session.scalars(select(ImportRun).options(selectinload(ImportRun.actor))
                                 .order_by(ImportRun.id.desc()).limit(limit)))
+
+
+LINE_COLUMNS = {
+    ImportLineKind.PROBLEM: ["Segment", "Problem"],
+    ImportLineKind.ROW: ["Segment", "Member ID or claim number", "Result", "Status", "Details"],
+}
+
+
+def report_download(session: Session, run: ImportRun, what: str, actor: Actor,
+                    now: datetime) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and rows of a run's full list: ``problems``, ``rows`` (271/277) or
+    ``claims`` (835), for a streamed CSV. Audited as an export.
+
+    :raise NotFound: a list the run's kind does not have.
+    """
+    if what == "claims":
+        from workqueue.services.remittances import CLAIM_COLUMNS, claim_rows
+
+        return CLAIM_COLUMNS, claim_rows(session, run, actor, now)
+    kind = ImportLineKind.ROW if what == "rows" else ImportLineKind.PROBLEM
+    return LINE_COLUMNS[kind], report_lines(session, run, kind, actor, now)
+
+
+def report_lines(session: Session, run: ImportRun, kind: ImportLineKind,
+                 actor: Actor, now: datetime) -> Iterator[list[Any]]:
+    """Every problem (or, for a 271/277, every row) of ``run`` in file order, as CSV rows
+    read a thousand at a time (the download of the full list; the page shows the first
+    ones). Audited as an export: the rows name member IDs and claim numbers.
+
+    :raise NotFound: rows asked of an 835 run (its claims are `remittances.claim_rows`).
+    """
+    if kind == ImportLineKind.ROW and run.kind == "835":
+        raise NotFound(f"Import {run.id} is an 835: download its claims instead.")
+    audit.record(session, actor, "export", "import_run", run.id, now=now,
+                 context=f"{kind.value}s csv")
+    return _line_rows(session, run.id, kind)
+
+
+def _line_rows(session: Session, run_id: int, kind: ImportLineKind) -> Iterator[list[Any]]:
+    lines = session.scalars(select(ImportLine).where(
+        ImportLine.import_run_id == run_id, ImportLine.kind == kind)
+        .order_by(ImportLine.id).execution_options(yield_per=1000))
+    for line in lines:
+        yield [line.segment, line.message] if kind == ImportLineKind.PROBLEM else \
+            [line.segment, line.key, line.result, line.status, line.message]
 
 
 def row_report(session: Session, run_id: int, actor: Actor, now: datetime) -> ImportRun:
@@ -258,7 +330,8 @@ class RowOutcome:
 
 @dataclass
 class RowImportResult:
-    """Outcome of one 271/277 file: counts, one outcome per row, problems with positions."""
+    """Outcome of one 271/277 file: counts of everything, and the first rows and problems
+    (``report_rows`` of each; every one is in the run's ``import_lines``)."""
 
     kind: str
     sha256: str
@@ -271,12 +344,68 @@ class RowImportResult:
     def already_imported(self) -> bool:
         """Nothing applied, and something because it was applied before (rows that cannot be
         applied stay errors however often the file comes)."""
-        results = {r.result for r in self.rows}
-        return "already" in results and "applied" not in results
+        return self.counts.get("already", 0) > 0 and not self.counts.get("applied", 0)
+
+
+class ReportLines:
+    """The full report of one run, line by line: the first ``keep`` problems (and rows) for
+    the run's page and the command's output, and every one written to ``import_lines``.
+
+    Lines wait in a temporary file (in memory up to a megabyte, then on disk) until `write`,
+    which the importer calls where no savepoint of its own is open — so that a payment or a
+    row rolled back does not take report lines with it. Without a run (nothing is saved)
+    only the first ``keep`` are kept.
+    """
+
+    BATCH = 500
+
+    def __init__(self, session: Session, run: ImportRun | None, keep: int) -> None:
+        self.session = session
+        self.run_id = run.id if run is not None else None
+        self.keep = keep
+        self.problems: list[dict[str, Any]] = []
+        self.rows: list[RowOutcome] = []
+        self._waiting: IO[str] | None = None
+        self._count = 0
+        if self.run_id is not None:  # a restarted import writes its report again
+            session.execute(delete(ImportLine).where(ImportLine.import_run_id == self.run_id))
 
     def problem(self, segment: int, message: str) -> None:
-        self.counts["problems"] = self.counts.get("problems", 0) + 1
-        self.errors.append({"segment": segment, "message": message})
+        if len(self.problems) < self.keep:
+            self.problems.append({"segment": segment, "message": message})
+        self._add({"kind": ImportLineKind.PROBLEM.value, "segment": segment,
+                   "message": message[:500]})
+
+    def row(self, outcome: RowOutcome) -> None:
+        if len(self.rows) < self.keep:
+            self.rows.append(outcome)
+        self._add({"kind": ImportLineKind.ROW.value, "segment": outcome.segment,
+                   "key": outcome.key[:80] or None, "result": outcome.result[:20],
+                   "status": outcome.status[:40] or None, "message": outcome.message[:500]})
+
+    @property
+    def waiting(self) -> int:
+        return self._count
+
+    def _add(self, line: dict[str, Any]) -> None:
+        if self.run_id is None:
+            return
+        if self._waiting is None:
+            self._waiting = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+",
+                                                          encoding="utf-8")
+        self._waiting.write(json.dumps(line) + "\n")
+        self._count += 1
+
+    def write(self) -> None:
+        """Insert every waiting line, a batch per statement."""
+        waiting, self._waiting, self._count = self._waiting, None, 0
+        if waiting is None:
+            return
+        with waiting:
+            waiting.seek(0)
+            lines = (dict(json.loads(text), import_run_id=self.run_id) for text in waiting)
+            while batch := list(islice(lines, self.BATCH)):
+                self.session.execute(insert(ImportLine), batch)
 
 
 ROW_COUNT_KEYS = ("rows", "applied", "already", "stale", "errors", "problems", "items_moved",
@@ -284,24 +413,33 @@ ROW_COUNT_KEYS = ("rows", "applied", "already", "stale", "errors", "problems", "
 
 
 def import_rows(session: Session, stream: BinaryIO, now: datetime, *, kind: str,
-                events: Callable[[BinaryIO], Iterator[Any]],
+                events: Callable[[BinaryIO, ImportLimits], Iterator[Any]],
                 apply: Callable[[Any], RowOutcome], count: Callable[[RowOutcome, dict], None],
                 progress: Progress | None = None, run: ImportRun | None = None,
-                collect: bool = True) -> RowImportResult:
+                collect: bool = True, limits: ImportLimits = DEFAULT_LIMITS
+                ) -> RowImportResult:
     """Apply every row ``events`` yields with ``apply`` (each in a savepoint); record the
-    outcome on ``run``. Flushes; the caller commits (``progress`` may commit: every applied
+    outcome on ``run`` (every row and problem in its ``import_lines``). The result holds the
+    first ``limits.report_rows`` rows and problems (``collect`` is kept for callers: a report
+    never holds more). Flushes; the caller commits (``progress`` may commit: every applied
     row is whole and applying it again changes nothing).
 
-    :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
+    :raise X12Error: the file cannot be read as X12 at all, or goes over ``limits`` (nothing
+        was changed).
     """
-    digest, size = check_envelope(stream)
+    digest, size = check_envelope(stream, kind, limits)
     if run is not None:
         run.sha256, run.size_bytes = digest, size
     result = RowImportResult(kind, digest, counts=dict.fromkeys(ROW_COUNT_KEYS, 0))
+    lines = ReportLines(session, run, limits.report_rows)
+    result.rows, result.errors = lines.rows, lines.problems
     last_percent = 0
-    for event in events(stream):
+    for event in events(stream, limits):
+        if lines.waiting >= lines.BATCH:
+            lines.write()
         if isinstance(event, ParseIssue):
-            result.problem(event.segment, event.message)
+            result.counts["problems"] += 1
+            lines.problem(event.segment, event.message)
             continue
         try:
             with session.begin_nested():
@@ -318,14 +456,15 @@ def import_rows(session: Session, stream: BinaryIO, now: datetime, *, kind: str,
         if outcome.result == "error" and outcome.record_id is None:
             result.counts["unmatched"] = result.counts.get("unmatched", 0) + 1
         if outcome.result == "error":
-            result.problem(outcome.segment, outcome.message)
-        if collect or len(result.rows) < MAX_STORED_ROWS:
-            result.rows.append(outcome)
+            result.counts["problems"] += 1
+            lines.problem(outcome.segment, outcome.message)
+        lines.row(outcome)
         if progress is not None and size:
             percent = min(99, int(100 * stream_position(stream) / size))
             if percent > last_percent:
                 last_percent = percent
                 progress(percent)
+    lines.write()
     if run is not None:
         result.run_id = run.id
         _record_run(run, result, now)
@@ -380,9 +519,13 @@ def match_payer(session: Session, identifier: str, name: str,
 
     A name alone does not match a payer whose identifier on file differs from the file's:
     two plans may share a name, and a file from one must not be read as the other's.
+    ``cache`` remembers up to PAYER_CACHE_SIZE answers (a crafted file could name a new payer
+    in each of a million payments).
     """
     key = (identifier.strip(), name.strip().upper())
     if key not in cache:
+        if len(cache) >= PAYER_CACHE_SIZE:
+            cache.clear()
         payer = None
         if key[0]:
             payer = session.scalar(select(Payer).where(Payer.edi_payer_id == key[0])
@@ -420,8 +563,8 @@ def stream_position(stream: BinaryIO) -> int:
 
 def _record_run(run: ImportRun, result: RowImportResult, now: datetime) -> None:
     run.counts = dict(result.counts)
-    run.payments = [row.as_dict() for row in result.rows[:MAX_STORED_ROWS]]
-    run.errors = result.errors[:MAX_STORED_ERRORS]
+    run.payments = [row.as_dict() for row in result.rows]
+    run.errors = list(result.errors)
     run.status = ImportRunStatus.DONE
     run.progress = 100
     run.finished_at = now

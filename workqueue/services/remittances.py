@@ -27,9 +27,13 @@ What an import does, claim by claim (the file is streamed; memory stays flat):
 * **Paid in full**: open AR follow-up items of the claim are resolved as paid and closed.
 * A claim that cannot be posted is reported (with its segment) and skipped; the others go
   on. Unknown CARC/RARC codes are kept in the catalog as flagged rows.
+* **Bounded** (``domain/import_limits.py``): the first pass refuses a file over the segment
+  limits; claims are posted in batches of at most BATCH_CLAIMS claims and about one claim's
+  worth of segments; the result keeps the first ``report_rows`` payments, claims and
+  problems (every problem goes to the run's ``import_lines``, every claim has its row).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -41,7 +45,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from workqueue.domain.denial_rules import is_denial_adjustment
-from workqueue.domain.errors import DomainError
+from workqueue.domain.errors import DomainError, NotFound
+from workqueue.domain.import_limits import DEFAULT_LIMITS, ImportLimits
 from workqueue.domain.reason_codes import ReasonCatalog
 from workqueue.domain.remittance_matching import flag_reasons, hold_reason
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
@@ -67,7 +72,7 @@ from workqueue.services import audit
 from workqueue.services.assignment import Routing, load_routing
 from workqueue.services.audit import Actor
 from workqueue.services.imports import (
-    MAX_STORED_ERRORS,
+    ReportLines,
     check_envelope,
     get_import_run,
     match_payer,
@@ -81,6 +86,7 @@ from workqueue.services.work_items import (
     transition_work_item,
 )
 from workqueue.x12 import remit835 as x12
+from workqueue.x12.report import claim_weight
 
 ZERO = Decimal("0")
 R = RemittanceClaimResult
@@ -124,10 +130,12 @@ class PaymentOutcome:
 
 @dataclass
 class ImportResult:
-    """Outcome of one file: counts, one line per payment, problems with segment positions.
+    """Outcome of one file: counts of everything, and the first ``report_rows`` payments
+    and problems (with segment positions).
 
-    ``remittance`` (the parsed file, for the JSON report) and per-claim outcomes are kept
-    only when asked for (``collect=True``); a job on a 100 MB file keeps counts only.
+    ``remittance`` (the parsed claims, for the JSON report) and per-claim outcomes are kept
+    only when asked for (``collect=True``), and then for the first ``report_rows`` claims and
+    about one claim's worth of adjustments; a job keeps counts and the first lines only.
     """
 
     sha256: str
@@ -139,7 +147,8 @@ class ImportResult:
 
     @property
     def already_imported(self) -> bool:
-        return bool(self.payments) and all(p.status == "duplicate" for p in self.payments)
+        payments = self.counts["payments"]
+        return payments > 0 and self.counts["payments_duplicate"] == payments
 
 
 COUNT_KEYS = ("payments", "payments_posted", "payments_duplicate", "payments_failed", "claims",
@@ -151,26 +160,26 @@ COUNT_KEYS = ("payments", "payments_posted", "payments_duplicate", "payments_fai
 # -- entry points ----------------------------------------------------------------------------
 
 def import_remittance(session: Session, stream: BinaryIO, actor: Actor, now: datetime, *,
-                      dry_run: bool = False, progress: Progress | None = None,
-                      run: ImportRun | None = None, collect: bool = True) -> ImportResult:
+                      progress: Progress | None = None, run: ImportRun | None = None,
+                      collect: bool = True, limits: ImportLimits = DEFAULT_LIMITS
+                      ) -> ImportResult:
     """Read an 835 from ``stream`` and post it (see the module docstring for what that means).
 
-    ``stream`` must be seekable: the envelope is checked (and the file hashed) in a first
-    pass so that a file broken at its end posts nothing. ``progress(percent)`` is called
-    after each payment is posted — the caller may commit there (each payment is whole and
-    idempotent). ``run`` receives counts, payment lines and errors. Flushes; the caller
-    commits.
+    ``stream`` must be seekable: the envelope and ``limits`` are checked (and the file
+    hashed) in a first pass so that a file broken, or too big, at its end posts nothing.
+    ``progress(percent)`` is called after each payment is posted — the caller may commit
+    there (each payment is whole and idempotent). ``run`` receives counts, the first payment
+    lines and errors, and every problem in its ``import_lines``. Flushes; the caller commits.
 
-    :raise X12Error: the file cannot be read as X12 at all (nothing was changed).
+    :raise X12Error: the file cannot be read as X12 at all, or goes over ``limits`` (nothing
+        was changed).
     """
-    digest, size = check_envelope(stream)
+    digest, size = check_envelope(stream, "835", limits)
     if run is not None:
         run.sha256, run.size_bytes = digest, size
     catalog = load_catalog(session)
-    if dry_run:
-        return ImportResult(digest, x12.parse_remittance(stream, catalog))
-    importer = _Importer(session, catalog, actor, now, digest, run, collect)
-    for event in x12.iter_remittance(stream, catalog):
+    importer = _Importer(session, catalog, actor, now, digest, run, collect, limits)
+    for event in x12.iter_remittance(stream, catalog, limits):
         importer.handle(event)
         if progress is not None and isinstance(event, x12.PaymentFinished) and size:
             progress(min(99, int(100 * stream_position(stream) / size)))
@@ -236,6 +245,38 @@ def import_report(session: Session, run_id: int, actor: Actor, now: datetime,
         posted=posted, posted_total=int(run.counts.get("posted", 0)), unknown_codes=codes)
 
 
+CLAIM_COLUMNS = ["Segment", "Trace (TRN02)", "Patient control number (CLP01)", "Patient",
+                 "Claim status (CLP02)", "Charge", "Paid", "Patient responsibility", "Result",
+                 "Denied", "Category", "Denied amount", "Denial items", "Details"]
+
+
+def claim_rows(session: Session, run: ImportRun, actor: Actor, now: datetime
+               ) -> Iterator[list[Any]]:
+    """Every claim of an 835 run in file order, as CSV rows read a thousand at a time (the
+    download of the full list; the page shows the first ones). Audited as an export: rows
+    name patients from the file.
+
+    :raise NotFound: ``run`` is not an 835.
+    """
+    if run.kind != "835":
+        raise NotFound(f"Import {run.id} is a {run.kind}: download its rows instead.")
+    audit.record(session, actor, "export", "import_run", run.id, now=now, context="claims csv")
+    rows = session.execute(select(
+        RemittanceClaim.segment, Remittance.trace_number,
+        RemittanceClaim.patient_control_number, RemittanceClaim.patient_name,
+        RemittanceClaim.status_code, RemittanceClaim.charge, RemittanceClaim.paid,
+        RemittanceClaim.patient_responsibility, RemittanceClaim.result,
+        RemittanceClaim.is_denied, RemittanceClaim.category, RemittanceClaim.denied_amount,
+        RemittanceClaim.denial_item_ids, RemittanceClaim.message)
+        .join(Remittance, Remittance.id == RemittanceClaim.remittance_id)
+        .where(Remittance.import_run_id == run.id)
+        .order_by(Remittance.id, RemittanceClaim.id).execution_options(yield_per=1000))
+    return ([*row[:8], str(row.result), "yes" if row.is_denied else "no",
+             (row.category or "").replace("_", " "), row.denied_amount,
+             " ".join(f"#{i}" for i in row.denial_item_ids or []), row.message or ""]
+            for row in rows)
+
+
 # -- the importer ----------------------------------------------------------------------------
 
 @dataclass
@@ -256,7 +297,8 @@ class _Importer:
     """State of one file's import: the open payment's savepoint, caches, counts."""
 
     def __init__(self, session: Session, catalog: ReasonCatalog, actor: Actor, now: datetime,
-                 digest: str, run: ImportRun | None, collect: bool) -> None:
+                 digest: str, run: ImportRun | None, collect: bool,
+                 limits: ImportLimits = DEFAULT_LIMITS) -> None:
         self.session = session
         self.catalog = catalog
         self.actor = actor
@@ -266,6 +308,12 @@ class _Importer:
         self.run = run
         self.result = ImportResult(digest, x12.Remittance() if collect else None)
         self.collect = collect
+        self.limits = limits
+        self.lines = ReportLines(session, run, limits.report_rows)
+        self.result.errors = self.lines.problems
+        self.kept_claims = self.kept_weight = 0  # what the result holds for the report
+        self.payment_kept = False
+        self.pending_weight = 0  # segments-ish held by the batch waiting to be posted
         self.payment: x12.Payment | None = None
         self.remitter: Payer | None = None  # the open payment's payer, when on file
         self.outcome: PaymentOutcome | None = None
@@ -288,20 +336,21 @@ class _Importer:
         elif isinstance(event, x12.ParseIssue):
             self._post_pending()  # problems stay in file order
             self._problem(event.segment, event.message)
+        if self.savepoint is None and self.lines.waiting >= self.lines.BATCH:
+            self.lines.write()  # between payments: a rollback cannot take them back
 
     def finish(self) -> ImportResult:
         if self.savepoint is not None:  # pragma: no cover - every ST has its SE (reader)
             self.savepoint.rollback()
+        self.lines.write()
         return self.result
 
     def _problem(self, segment: int, message: str) -> None:
         self.result.counts["problems"] += 1
-        # A job keeps what the run stores (the count says how many there were): a file whose
-        # every claim is flagged must not hold a message per claim in memory.
-        if self.collect or len(self.result.errors) < MAX_STORED_ERRORS:
-            self.result.errors.append({"segment": segment, "message": message})
-        if self.result.remittance is not None:
-            self.result.remittance.errors.append(x12.ParseIssue(segment, message))
+        self.lines.problem(segment, message)
+        remittance = self.result.remittance
+        if remittance is not None and len(remittance.errors) < self.limits.report_rows:
+            remittance.errors.append(x12.ParseIssue(segment, message))
 
     # payments
 
@@ -309,7 +358,9 @@ class _Importer:
         counts = self.result.counts
         counts["payments"] += 1
         self.payment = payment
-        if self.result.remittance is not None:
+        # The report keeps the first payments (the run's page shows them); counts keep all.
+        self.payment_kept = len(self.result.payments) < self.limits.report_rows
+        if self.result.remittance is not None and self.payment_kept:
             self.result.remittance.payments.append(payment)
         payer = match_payer(self.session, payment.payer.id, payment.payer.name, self.payers)
         self.remitter = payer
@@ -317,7 +368,8 @@ class _Importer:
         outcome = PaymentOutcome(payment.payer.name, payment.trace_number, payment.amount,
                                  "posted")
         self.outcome = outcome
-        self.result.payments.append(outcome)
+        if self.payment_kept:
+            self.result.payments.append(outcome)
         earlier = self._earlier(keys, payment.trace_number)
         if earlier is None:
             self.savepoint = self.session.begin_nested()
@@ -398,13 +450,13 @@ class _Importer:
 
     def _claim(self, event: x12.ClaimPayment) -> None:
         outcome = self.outcome
-        if self.result.remittance is not None and self.result.remittance.payments:
-            self.result.remittance.payments[-1].claims.append(event)
         self.result.counts["claims"] += 1
         if outcome is None:
             return
         claim_outcome = ClaimOutcome(event.claim_id, "skipped")
-        if self.collect:
+        weight = claim_weight(event)
+        if self._keeps(weight):
+            self.result.remittance.payments[-1].claims.append(event)
             outcome.claims.append(claim_outcome)
         if self.remittance is None:
             claim_outcome.message = "payment already imported"
@@ -412,14 +464,30 @@ class _Importer:
         # Unknown codes are kept even when the claim itself cannot be posted.
         claim_outcome.unknown_codes = self._unknown_codes(event)
         self.pending.append((event, claim_outcome))
-        if len(self.pending) >= BATCH_CLAIMS:
+        self.pending_weight += weight
+        # A batch is BATCH_CLAIMS claims, or fewer when they are big: what it holds stays
+        # about one claim's worth of segments at most (the per-claim limit).
+        if len(self.pending) >= BATCH_CLAIMS or \
+                self.pending_weight >= self.limits.max_segments_per_claim:
             self._post_pending()
+
+    def _keeps(self, weight: int) -> bool:
+        """Whether the report keeps this claim: the first ``report_rows`` claims of the kept
+        payments, and no more than about one claim's worth of segments in all."""
+        if not self.collect or not self.payment_kept:
+            return False
+        if self.kept_claims >= self.limits.report_rows or \
+                self.kept_weight + weight > self.limits.max_segments_per_claim:
+            return False
+        self.kept_claims += 1
+        self.kept_weight += weight
+        return True
 
     def _post_pending(self) -> None:
         """Post the claims read so far, as a batch in one savepoint; if any claim of the batch
         fails, the batch is rolled back and posted again claim by claim, so that the bad one
         is reported and the others go on."""
-        batch, self.pending = self.pending, []
+        batch, self.pending, self.pending_weight = self.pending, [], 0
         if not batch:
             return
         try:
@@ -873,6 +941,15 @@ class _Importer:
                   if not r.is_known and r.qualifier != "RX"]
         labels = list(dict.fromkeys(f"{kind.upper()} {code}" for kind, code in codes))
         new = {(kind, code.strip().upper()) for kind, code in codes} - self.seen_unknown
+        room = self.limits.report_rows - len(self.seen_unknown)
+        if len(new) > room:
+            # A file of made-up codes must not grow the catalog (or this set) without end.
+            if room > 0:
+                self._problem(event.segment, f"more than {self.limits.report_rows:,} "
+                              "different unknown reason codes in this file: the codes from "
+                              "here on are listed on their claims but not added to the "
+                              "catalog")
+            new = set(sorted(new)[:max(room, 0)])
         if new:
             record_unknown_codes(self.session, new, self.now)
             self.seen_unknown |= new
@@ -988,7 +1065,7 @@ def _join(first: str | None, second: str) -> str:
 def _record_run(run: ImportRun, result: ImportResult, now: datetime) -> None:
     run.counts = dict(result.counts)
     run.payments = [p.as_dict() for p in result.payments]
-    run.errors = result.errors[:MAX_STORED_ERRORS]
+    run.errors = list(result.errors)
     run.status = ImportRunStatus.DONE
     run.progress = 100
     run.finished_at = now

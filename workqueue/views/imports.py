@@ -2,7 +2,16 @@
 per-claim (835) or per-member/per-claim (271/277) report;
 and the CARC/RARC catalog admin (list, search, describe unknown codes)."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
@@ -12,6 +21,7 @@ from workqueue.forms.admin import show_domain_error
 from workqueue.forms.imports import ImportUploadForm, ReasonCodeForm, ReasonCodeSearchForm
 from workqueue.jobs.imports import import_directory
 from workqueue.models import ImportRunStatus
+from workqueue.reports import csv_lines
 from workqueue.security import current_actor, requires
 from workqueue.services import imports, reason_codes, remittances
 
@@ -57,6 +67,19 @@ def progress(run_id: int):
     working = run.status in _WORKING
     headers = {} if working else {"HX-Refresh": "true"}  # done: reload to show the report
     return render_template("imports/_progress.html", run=run, working=working), 200, headers
+
+
+@bp.get("/<int:run_id>/<any(problems, rows, claims):what>.csv")
+@requires(Permission.IMPORT_FILES)
+def download(run_id: int, what: str):
+    """The full list behind a run's page (which shows the first ones), streamed as CSV."""
+    db = get_session()
+    run = imports.get_import_run(db, run_id)
+    header, rows = imports.report_download(db, run, what, current_actor(), utcnow())
+    commit(db)
+    return Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="import-{run.id}-{what}.csv"'})
 
 
 # -- CARC/RARC catalog admin ------------------------------------------------------------------

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from workqueue.domain.import_limits import DEFAULT_LIMITS, ImportLimits
 from workqueue.x12.elements import Malformed, amount, date_element, date_period, percent
-from workqueue.x12.reader import Segment
+from workqueue.x12.reader import Loops, Segment
 from workqueue.x12.transactions import (
     ParseIssue,
     ResponseFile,
@@ -79,6 +80,9 @@ _DATE_QUALIFIERS = {"346": "plan_begin", "347": "plan_end", "356": "eligibility_
 # Segments a 271 may carry that this product does not use: skipped without a word.
 _SKIPPED = frozenset({"TRN", "REF", "N3", "N4", "PER", "PRV", "INS", "HI", "MPI", "HSD",
                       "III", "LS", "LE", "N1", "N2", "DTM"})
+
+# Every HL (payer, provider, subscriber, dependent) opens a loop held to the per-claim limit.
+LOOPS = Loops({"HL": "HL loop"})
 
 
 @dataclass(slots=True)
@@ -184,28 +188,30 @@ class EligibilityFile(ResponseFile[EligibilityResult]):
 Event = EligibilityResult | ParseIssue
 
 
-def parse_eligibility(stream: Source) -> EligibilityFile:
+def parse_eligibility(stream: Source, limits: ImportLimits = DEFAULT_LIMITS
+                      ) -> EligibilityFile:
     """Read a whole 271 file into memory: every member the payer answered for, and the
     problems found on the way.
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
-    return read_responses(stream, _Interpreter(), EligibilityFile())
+    return read_responses(stream, _Interpreter(), EligibilityFile(), limits)
 
 
-def iter_eligibility(stream: Source) -> Iterator[Event]:
+def iter_eligibility(stream: Source, limits: ImportLimits = DEFAULT_LIMITS) -> Iterator[Event]:
     """Stream the members and problems of a 271 file in file order, one member in memory
     at a time.
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
-    return iter_responses(stream, _Interpreter())
+    return iter_responses(stream, _Interpreter(), limits)
 
 
 class _Interpreter(ResponseInterpreter[EligibilityResult]):
     """State machine over one file's segments; ``row`` is the open subscriber or dependent."""
 
     kind = "271"
+    loops = LOOPS
     levels = {"20": "payer", "21": "provider", "22": "subscriber", "23": "dependent"}
     skipped = _SKIPPED
     not_applied = "member not applied"
@@ -227,6 +233,8 @@ class _Interpreter(ResponseInterpreter[EligibilityResult]):
     # -- hierarchy -------------------------------------------------------------------------
 
     def _enter_level(self, segment: Segment, level: str) -> None:
+        if level == "payer":
+            self.payer_rejections = []  # a payer's AAAs are its own, not the next payer's
         if level in ("subscriber", "dependent"):
             assert self.responded_at is not None
             self.row = EligibilityResult(

@@ -7,15 +7,27 @@ else raises `X12Error` — the only exception this module lets out — naming th
 segment's position in the file (1-based, counting every segment of every interchange).
 
 Memory stays flat: the stream is read in chunks and only the unfinished tail of the
-last chunk is kept between reads.
+last chunk is kept between reads. What an interpreter holds while it reads one loop is
+bounded too: given `ImportLimits` and the interpreter's `Loops`, the reader refuses a file
+with too many segments, or a claim/member (or a transaction outside them) with too many,
+before the interpreter sees the segment that would go over.
+
+Messages name segment ids, positions and limits, never element values of segments that
+carry a person's name, identifiers or address.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
+
+from workqueue.domain.import_limits import (
+    SEGMENTS_PER_CLAIM_SETTING,
+    SEGMENTS_SETTING,
+    ImportLimits,
+)
 
 CHUNK_SIZE = 1 << 16
 
@@ -91,17 +103,35 @@ class Segment:
         return f"Segment({self.position}, {self.delimiters.element.join(self.elements)!r})"
 
 
+@dataclass(frozen=True, slots=True)
+class Loops:
+    """The loops an interpreter holds in memory while it reads them (for the per-claim limit).
+
+    ``openers`` maps a segment id that starts one to what it is called in a message
+    (``{"CLP": "claim"}``); a segment in ``closers`` ends the open loop and counts with the
+    transaction's own segments (the 835's PLB). Envelope segments count toward neither.
+    """
+
+    openers: Mapping[str, str] = field(default_factory=dict)
+    closers: frozenset[str] = frozenset()
+
+
 def read_segments(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
-                  chunk_size: int = CHUNK_SIZE) -> Iterator[Segment]:
-    """Yield every segment of an X12 file, checking envelopes as it goes.
+                  chunk_size: int = CHUNK_SIZE, *, limits: ImportLimits | None = None,
+                  loops: Loops | None = None) -> Iterator[Segment]:
+    """Yield every segment of an X12 file, checking envelopes (and ``limits``) as it goes.
 
     ``stream`` is a binary or text file object (anything with ``read``) or an iterable
     of chunks. Bytes are decoded as Latin-1 so that no byte sequence can fail to decode;
     X12's character sets are ASCII subsets, so nothing valid is changed by that.
 
-    :raise X12Error: on anything that is not a well-formed 5010 envelope.
+    :raise X12Error: on anything that is not a well-formed 5010 envelope, or that goes over
+        ``limits`` (segments per file; per loop of ``loops`` and per transaction outside them).
     """
-    return _check_envelopes(_tokenize(_chunks(stream, chunk_size)))
+    segments = _tokenize(_chunks(stream, chunk_size))
+    if limits is not None:
+        segments = _within(segments, limits, loops or Loops())
+    return _check_envelopes(segments)
 
 
 def _chunks(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
@@ -237,6 +267,49 @@ def _tokenize(chunks: Iterator[str]) -> Iterator[Segment]:
                     at_eof = True
                 else:
                     buffer += chunk
+
+
+_ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "TA1"})
+
+
+def _within(segments: Iterator[Segment], limits: ImportLimits, loops: Loops
+            ) -> Iterator[Segment]:
+    """Refuse a file, a loop or a transaction's own segments that go over ``limits``."""
+    most, per_loop = limits.max_segments, limits.max_segments_per_claim
+    openers, closers = loops.openers, loops.closers
+    loop_start = transaction_start = 0  # positions; 0: none open
+    loop_id = ""
+    in_loop = outside = 0
+    for segment in segments:
+        position = segment.position
+        if position > most:
+            raise X12Error(position, f"the file has more than {most:,} segments, the most one "
+                           f"import may read (setting {SEGMENTS_SETTING}); split the file")
+        segment_id = segment.elements[0]
+        if segment_id in openers:
+            loop_start, loop_id, in_loop = position, segment_id, 1
+        elif segment_id in _ENVELOPE:
+            pass
+        elif segment_id == "ST":
+            transaction_start, outside, loop_start = position, 1, 0
+        elif segment_id == "SE":
+            loop_start = 0
+        elif loop_start and segment_id not in closers:
+            in_loop += 1
+            if in_loop > per_loop:
+                raise X12Error(position, f"the {openers[loop_id]} that begins at segment "
+                               f"{loop_start:,} ({loop_id}) has more than {per_loop:,} "
+                               "segments, the most one claim or member may have (setting "
+                               f"{SEGMENTS_PER_CLAIM_SETTING})")
+        else:
+            loop_start = 0
+            outside += 1
+            if outside > per_loop:
+                raise X12Error(position, "the transaction that begins at segment "
+                               f"{transaction_start:,} (ST) has more than {per_loop:,} "
+                               "segments outside its claims or members, the most it may have "
+                               f"(setting {SEGMENTS_PER_CLAIM_SETTING})")
+        yield segment
 
 
 def _count(segment: Segment, index: int, name: str) -> int:

@@ -30,9 +30,10 @@ from workqueue.domain.denial_rules import (
     decide_claim_denial,
     decide_line_denial,
 )
+from workqueue.domain.import_limits import DEFAULT_LIMITS, ImportLimits
 from workqueue.domain.reason_codes import ReasonCatalog, load_reason_codes
 from workqueue.x12.elements import Malformed, amount, date_element
-from workqueue.x12.reader import Segment, read_segments
+from workqueue.x12.reader import Loops, Segment, read_segments
 from workqueue.x12.transactions import Interpreter, ParseIssue
 
 ZERO = Decimal("0")
@@ -43,6 +44,10 @@ _CLAIM_STATUSES = frozenset({"1", "2", "3", "4", "19", "20", "21", "22", "23", "
 _HEADER_SKIPPED = frozenset({"CUR", "REF", "PER", "N2", "N3", "N4", "RDM", "DTM"})
 _CLAIM_SKIPPED = frozenset({"REF", "PER", "QTY", "NM1", "TS3", "TS2"})
 _LINE_SKIPPED = frozenset({"QTY"})
+# What the interpreter holds while reading: a claim (and an LX header) until the next CLP, LX,
+# PLB or SE; the payment's own segments (header, PLB) until SE. Each is held to the limit of
+# segments per claim (domain/import_limits.py).
+LOOPS = Loops({"CLP": "claim", "LX": "claim group"}, frozenset({"PLB"}))
 
 
 @dataclass(slots=True)
@@ -232,14 +237,16 @@ class Remittance:
 
 
 def parse_remittance(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
-                     catalog: ReasonCatalog | None = None) -> Remittance:
-    """Read a whole 835 file into a `Remittance` (claims kept in memory).
+                     catalog: ReasonCatalog | None = None,
+                     limits: ImportLimits = DEFAULT_LIMITS) -> Remittance:
+    """Read a whole 835 file into a `Remittance` (claims kept in memory: for tests and small
+    files; imports and reports stream `iter_remittance`).
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
     result = Remittance()
     current: Payment | None = None
-    for event in iter_remittance(stream, catalog):
+    for event in iter_remittance(stream, catalog, limits):
         if isinstance(event, ClaimPayment):
             assert current is not None
             current.claims.append(event)
@@ -257,17 +264,19 @@ def parse_remittance(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str]
 
 
 def iter_remittance(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
-                    catalog: ReasonCatalog | None = None) -> Iterator[RemittanceEvent]:
+                    catalog: ReasonCatalog | None = None,
+                    limits: ImportLimits = DEFAULT_LIMITS) -> Iterator[RemittanceEvent]:
     """Stream the events of an 835 file in file order.
 
     Every transaction yields `PaymentStarted` before its claims and `PaymentFinished`
     after them (also for skipped transactions, without claims, so counts stay honest —
     a skipped one has no `PaymentStarted`). `ParseIssue` events come where found.
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``
+        (what one claim holds is then bounded whatever the file holds).
     """
     interpreter = _Interpreter(catalog if catalog is not None else load_reason_codes())
-    for segment in read_segments(stream):
+    for segment in read_segments(stream, limits=limits, loops=LOOPS):
         yield from interpreter.feed(segment)
 
 

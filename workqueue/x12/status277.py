@@ -25,8 +25,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from workqueue.domain.claim_status import status_category
+from workqueue.domain.import_limits import DEFAULT_LIMITS, ImportLimits
 from workqueue.x12.elements import Malformed, amount, date_element, date_period
-from workqueue.x12.reader import Segment
+from workqueue.x12.reader import Loops, Segment
 from workqueue.x12.transactions import (
     ParseIssue,
     ResponseFile,
@@ -35,6 +36,9 @@ from workqueue.x12.transactions import (
     iter_responses,
     read_responses,
 )
+
+# Every HL level and every claim (from its TRN) is held to the per-claim limit.
+LOOPS = Loops({"HL": "HL loop", "TRN": "claim"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,27 +96,30 @@ class ClaimStatusFile(ResponseFile[ClaimStatusResult]):
 Event = ClaimStatusResult | ParseIssue
 
 
-def parse_claim_statuses(stream: Source) -> ClaimStatusFile:
+def parse_claim_statuses(stream: Source, limits: ImportLimits = DEFAULT_LIMITS
+                         ) -> ClaimStatusFile:
     """Read a whole 277 file into memory: every claim with its statuses, and the problems
     found on the way.
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
-    return read_responses(stream, _Interpreter(), ClaimStatusFile())
+    return read_responses(stream, _Interpreter(), ClaimStatusFile(), limits)
 
 
-def iter_claim_statuses(stream: Source) -> Iterator[Event]:
-    """Stream the claims and problems of a 277 file in file order.
+def iter_claim_statuses(stream: Source, limits: ImportLimits = DEFAULT_LIMITS
+                        ) -> Iterator[Event]:
+    """Stream the claims and problems of a 277 file in file order, one claim held at a time.
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
-    return iter_responses(stream, _Interpreter())
+    return iter_responses(stream, _Interpreter(), limits)
 
 
 class _Interpreter(ResponseInterpreter[ClaimStatusResult]):
     """State machine over one file's segments; ``row`` is the open claim (from its TRN)."""
 
     kind = "277"
+    loops = LOOPS
     levels = {"20": "payer", "21": "receiver", "19": "provider", "22": "subscriber",
               "23": "dependent"}
     skipped = frozenset({"PER", "N3", "N4", "DMG", "QTY", "AMT", "PRV"})

@@ -487,3 +487,90 @@ def _write_envelope(out: TextIO, fmt: SyntheticFormat, today: date, number: int,
                 e.join(["SE", str(len(body) + 2), "0001"]),
                 e.join(["GE", "1", str(number)]), e.join(["IEA", "1", control])]
     out.write(end.join(segments) + end)
+
+
+# -- oversized files (the memory probe of issue 16) --------------------------------------------
+
+OVERSIZED_SHAPES = {
+    "835": ("cas", "claims", "problems"),
+    "271": ("benefits", "members", "problems"),
+    "277": ("statuses", "claims", "problems"),
+}
+
+
+def write_oversized(out: TextIO, kind: str, shape: str, size: int, *,
+                    today: date = date(2026, 11, 27),
+                    fmt: SyntheticFormat = SyntheticFormat(line_break="")) -> int:
+    """Write a well-formed 835, 271 or 277 of about ``size`` characters made to exhaust a
+    careless importer, streaming (it costs no memory); returns the number of segments.
+
+    ``shape`` (`OVERSIZED_SHAPES`): one claim or member followed by the same segment over and
+    over (835 ``cas`` — ``CAS*CO*45*0.01``, the 6.85 GB probe file; 271 ``benefits``; 277
+    ``statuses``); a transaction of tiny claims or members (``claims``, ``members``); or of
+    claims or members that cannot be read, one problem each (``problems``).
+    """
+    if shape not in OVERSIZED_SHAPES.get(kind, ()):
+        raise ValueError(f"unknown {kind} shape {shape!r}; use {OVERSIZED_SHAPES.get(kind)}")
+    e, c, end = fmt.element, fmt.component, fmt.segment + fmt.line_break
+    payer_name, payer_id = _PAYERS[0]
+    day = today.strftime("%Y%m%d")
+    version = {"835": "005010X221A1", "271": "005010X279A1", "277": "005010X212"}[kind]
+    head = [e.join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "PAYERSENDER".ljust(15),
+                    "ZZ", "RIVERBENDRCV".ljust(15), today.strftime("%y%m%d"), "0930",
+                    fmt.repetition, "00501", "000000001", "0", "T", c]),
+            e.join(["GS", {"835": "HP", "271": "HB", "277": "HN"}[kind], "PAYERSENDER",
+                    "RIVERBENDRCV", day, "0930", "1", "X", version]),
+            e.join(["ST", kind, "0001", version])]
+    if kind == "835":
+        head += [e.join(["BPR", "H", "0", "C", "NON"] + [""] * 11 + [day]),
+                 e.join(["TRN", "1", f"OVERSIZED-{shape.upper()}", "1" + payer_id]),
+                 e.join(["N1", "PR", payer_name]),
+                 e.join(["N1", "PE", _PAYEE[0], "XX", _PAYEE[1]])]
+        if shape == "cas":
+            head.append(e.join(["CLP", "OVERSIZED-1", "1", "0", "0", "", "12", "ICN1"]))
+    else:
+        head += [e.join(["BHT", "0022" if kind == "271" else "0010",
+                         "11" if kind == "271" else "08", "OVERSIZED", day, "0930"]),
+                 e.join(["HL", "1", "", "20", "1"]),
+                 e.join(["NM1", "PR", "2", payer_name, "", "", "", "", "PI", payer_id]),
+                 e.join(["HL", "2", "1", "21", "1"]),
+                 e.join(["NM1", "1P", "2", _PAYEE[0], "", "", "", "", "XX", _PAYEE[1]])]
+        if kind == "277" or shape == "benefits":
+            head += [e.join(["HL", "3", "2", "22", "0"]),
+                     e.join(["NM1", "IL", "1", "SAMPLE", "ALEX", "", "", "", "MI", "ZZ1"])]
+        if shape == "statuses":
+            head.append(e.join(["TRN", "2", "OVERSIZED-1"]))
+    out.write(end.join(head) + end)
+    written, segments = sum(len(s) + len(end) for s in head), len(head)
+    number = 0
+    while written < size:
+        number += 1
+        for segment in _oversized_unit(kind, shape, number, e, c):
+            out.write(segment + end)
+            written += len(segment) + len(end)
+            segments += 1
+    tail = [e.join(["SE", str(segments - 1), "0001"]), e.join(["GE", "1", "1"]),
+            e.join(["IEA", "1", "000000001"])]
+    out.write(end.join(tail) + end)
+    return segments + 3
+
+
+def _oversized_unit(kind: str, shape: str, number: int, e: str, c: str) -> list[str]:
+    """What `write_oversized` repeats: one segment, or one tiny claim or member."""
+    if shape == "cas":
+        return [e.join(["CAS", "CO", "45", "0.01"])]
+    if shape == "benefits":
+        return [e.join(["EB", "1", "", "30"])]
+    if shape == "statuses":
+        return [e.join(["STC", c.join(["F1", "65"]), "20261120"])]
+    if kind == "835":
+        return [e.join(["CLP", f"PCN{number:08d}", "1", "100", "100", "", "12"])
+                if shape == "claims" else e.join(["CLP", f"BAD{number:08d}", "1", "1X", "0"])]
+    if kind == "271":
+        return [e.join(["HL", str(number + 2), "2", "22", "0"]),
+                e.join(["NM1", "IL", "1", "SAMPLE", "ALEX", "", "", "", "MI",
+                        f"ZZ{number:08d}"]),
+                e.join(["EB", "1" if shape == "members" else "ZZ", "", "30"])]
+    return [e.join(["TRN", "2", f"T{number:08d}"]),
+            e.join(["STC", c.join(["F1" if shape == "claims" else "ZZ", "65"]), "20261120"]),
+            e.join(["REF", "EJ", f"PCN{number:08d}"])]

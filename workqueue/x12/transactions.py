@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, ClassVar, Generic, TextIO, TypeVar
 
+from workqueue.domain.import_limits import DEFAULT_LIMITS, ImportLimits
 from workqueue.x12.elements import Malformed, created_at
-from workqueue.x12.reader import Segment, read_segments
+from workqueue.x12.reader import Loops, Segment, read_segments
 
 Source = BinaryIO | TextIO | Iterable[bytes] | Iterable[str]
 R = TypeVar("R")  # what a response interpreter yields per row: a member (271), a claim (277)
@@ -85,12 +86,14 @@ class ResponseFile(Generic[R]):
     errors: list[ParseIssue] = field(default_factory=list)
 
 
-def read_responses(stream: Source, interpreter: ResponseInterpreter[R], out: F) -> F:
-    """Read a whole 271/277 file into ``out``: rows to ``results``, problems to ``errors``.
+def read_responses(stream: Source, interpreter: ResponseInterpreter[R], out: F,
+                   limits: ImportLimits = DEFAULT_LIMITS) -> F:
+    """Read a whole 271/277 file into ``out``: rows to ``results``, problems to ``errors``
+    (for tests and small files; imports stream `iter_responses`).
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
-    for segment in read_segments(stream):
+    for segment in read_segments(stream, limits=limits, loops=interpreter.loops):
         for event in interpreter.feed(segment):
             if isinstance(event, ParseIssue):
                 out.errors.append(event)
@@ -100,13 +103,13 @@ def read_responses(stream: Source, interpreter: ResponseInterpreter[R], out: F) 
     return out
 
 
-def iter_responses(stream: Source, interpreter: ResponseInterpreter[R]
-                   ) -> Iterator[R | ParseIssue]:
-    """Stream the rows and problems of a 271/277 file in file order.
+def iter_responses(stream: Source, interpreter: ResponseInterpreter[R],
+                   limits: ImportLimits = DEFAULT_LIMITS) -> Iterator[R | ParseIssue]:
+    """Stream the rows and problems of a 271/277 file in file order, one row held at a time.
 
-    :raise X12Error: when the file cannot be read as X12 at all.
+    :raise X12Error: when the file cannot be read as X12 at all, or goes over ``limits``.
     """
-    for segment in read_segments(stream):
+    for segment in read_segments(stream, limits=limits, loops=interpreter.loops):
         yield from interpreter.feed(segment)
 
 
@@ -123,6 +126,7 @@ class ResponseInterpreter(Interpreter, Generic[R]):
     """
 
     kind: ClassVar[str]  # ST01
+    loops: ClassVar[Loops]  # what opens the row (or another HL level): held to the limit
     levels: ClassVar[dict[str, str]]  # HL03 code → level name
     skipped: ClassVar[frozenset[str]]  # segments read past without a word
     not_applied: ClassVar[str]  # what a broken row's problem ends with
