@@ -75,7 +75,8 @@ def test_a_malformed_benefit_drops_that_member_only_and_names_its_segment(bad, w
     parsed = _parse(text)
     assert [m.member_id for m in parsed.results] == ["MEMGOOD"]
     (issue,) = parsed.errors
-    assert words in issue.message and "member MEMBAD" in issue.message
+    assert words in issue.message and "subscriber at segment 9" in issue.message
+    assert "MEMBAD" not in issue.message
     assert "member not applied" in issue.message and issue.segment == 13  # the bad EB
 
 

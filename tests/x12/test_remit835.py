@@ -291,8 +291,9 @@ def test_bad_dates_are_reported_and_left_empty() -> None:
     kept = _claims(remittance)["PCN-D"]
     assert kept.statement_from is None and kept.lines[0].service_from is None
     messages = [issue.message for issue in remittance.errors]
-    assert any("'20261301' is not a calendar date" in m for m in messages)
-    assert any("'2026-10-1' is not a CCYYMMDD date" in m for m in messages)
+    assert any("DTM02 is not a calendar date; date left empty" in m for m in messages)
+    assert any("DTM02 is not a CCYYMMDD date; date left empty" in m for m in messages)
+    assert not any("20261301" in m or "2026-10-1" in m for m in messages)  # dates: PHI
 
 
 @pytest.mark.parametrize(("body", "fragment"), [

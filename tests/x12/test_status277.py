@@ -88,4 +88,4 @@ def test_a_bad_adjudication_date_is_reported_and_the_status_kept():
     parsed = _parse(file_277(claim_277(4, "PCN-4", "STC*F1:65:PR*20261120**100*80*2026X120")))
     (claim,) = parsed.results
     assert claim.status.category == "F1" and claim.status.adjudicated_on is None
-    assert "STC06 '2026X120' is not a CCYYMMDD date; date left empty" in parsed.errors[0].message
+    assert "STC06 is not a CCYYMMDD date; date left empty" in parsed.errors[0].message

@@ -19,7 +19,9 @@ def import_directory(app=None) -> Path:
 
 
 def _mark_failed(session: Session, import_run_id: int, *, error: str, now) -> None:
-    imports.mark_run_failed(session, import_run_id, error, now)
+    # The kind of error only: a database error's text may quote a value from the file, and
+    # the run's message is shown on its page.
+    imports.mark_run_failed(session, import_run_id, error.split(":", 1)[0], now)
 
 
 @job_entry(queue="imports", noun="import", timeout=3600, on_final_failure=_mark_failed)

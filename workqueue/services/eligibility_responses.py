@@ -165,27 +165,27 @@ class _Applier(RowApplier):
         outcome = RowOutcome(member.segment, member.member_id, "error", status=status)
         payer = match_payer(session, member.payer_id, member.payer_name, self.payers)
         if payer is None:
-            outcome.message = (f"member {member.member_id}: payer {member.payer_name or '?'} "
-                               f"({member.payer_id or 'no id'}) is not on file; no coverage "
-                               "could be matched")
+            outcome.message = (f"member at segment {member.segment}: payer "
+                               f"{member.payer_name or '?'} ({member.payer_id or 'no id'}) "
+                               "is not on file; no coverage could be matched")
             return outcome
         coverage, problem = self._coverage(payer, member)
         if coverage is None:
-            outcome.message = f"member {member.member_id}: {problem}"
+            outcome.message = f"member at segment {member.segment}: {problem}"
             return outcome
         outcome.record_id, outcome.patient_id = coverage.id, coverage.patient_id
         answer = (f"271 {member.responded_at:%Y-%m-%dT%H:%M:%SZ} {status}"
                   f"{' EB01 ' + member.status_code if member.status_code else ''}")
         if self.already_applied(outcome, "coverage", answer,
-                                f"member {member.member_id}: this answer"):
+                                f"member at segment {member.segment}: this answer"):
             return outcome
         if coverage.verified_at is not None and coverage.verified_at > member.responded_at \
                 and status in ("active", "inactive"):
             outcome.result = "stale"
-            outcome.message = (f"member {member.member_id}: the coverage was verified later "
-                               f"({coverage.verified_at:%Y-%m-%d %H:%M} UTC) than this "
-                               f"answer ({member.responded_at:%Y-%m-%d %H:%M}); nothing "
-                               "changed")
+            outcome.message = (f"member at segment {member.segment}: the coverage was "
+                               f"verified later ({coverage.verified_at:%Y-%m-%d %H:%M} UTC) "
+                               f"than this answer ({member.responded_at:%Y-%m-%d %H:%M}); "
+                               "nothing changed")
             return outcome
         summary = self._update_coverage(coverage, member)
         audit.record(session, self.actor, "import", "coverage", coverage.id, now=self.now,

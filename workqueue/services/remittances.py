@@ -321,6 +321,7 @@ class _Importer:
         self.savepoint = None
         self.payers: dict[tuple[str, str], Payer | None] = {}
         self.seen_unknown: set[tuple[str, str]] = set()
+        self.unknown_codes_capped = False
         self.pending: list[tuple[x12.ClaimPayment, ClaimOutcome]] = []
         self.routing: Routing | None = None  # per payment: the caller may commit after one
 
@@ -944,7 +945,8 @@ class _Importer:
         room = self.limits.report_rows - len(self.seen_unknown)
         if len(new) > room:
             # A file of made-up codes must not grow the catalog (or this set) without end.
-            if room > 0:
+            if not self.unknown_codes_capped:
+                self.unknown_codes_capped = True
                 self._problem(event.segment, f"more than {self.limits.report_rows:,} "
                               "different unknown reason codes in this file: the codes from "
                               "here on are listed on their claims but not added to the "

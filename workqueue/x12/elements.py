@@ -1,6 +1,9 @@
 """Element readers shared by the 835, 271 and 277 interpreters: amounts, percents, dates,
 the transaction's creation time (BHT), and the one exception they raise.
 
+Their messages name the element (``CLP03``) and show a bad amount or code, never a date or
+a name: problems are stored on the run, shown on its page and printed by the commands.
+
 `amount` and `date_element` run for most 835 segments: they name the element only when it
 is wrong, so reading a good one costs one call.
 """
@@ -48,12 +51,14 @@ def percent(segment: Segment, index: int) -> Decimal | None:
 
 
 def parse_date(value: str, name: str) -> date:
+    """A CCYYMMDD date. A bad one is named, never shown: dates of birth and of service are
+    identifiers of a patient (problems are stored, shown and printed)."""
     if not _DATE.fullmatch(value):
-        raise Malformed(f"{name} {value[:30]!r} is not a CCYYMMDD date")
+        raise Malformed(f"{name} is not a CCYYMMDD date")
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     except ValueError:
-        raise Malformed(f"{name} {value!r} is not a calendar date") from None
+        raise Malformed(f"{name} is not a calendar date") from None
 
 
 def date_element(segment: Segment, index: int) -> date:
@@ -78,7 +83,7 @@ def date_period(segment: Segment, format_index: int, value_index: int
         start, _, end = value.partition("-")
         first, last = parse_date(start, name), parse_date(end, name)
         if last < first:
-            raise Malformed(f"{name} {value!r} ends before it begins")
+            raise Malformed(f"{name} ends before it begins")
         return first, last
     raise Malformed(f"{element_name(segment, format_index)} {qualifier[:10]!r} is not D8 or RD8")
 

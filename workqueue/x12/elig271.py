@@ -223,9 +223,9 @@ class _Interpreter(ResponseInterpreter[EligibilityResult]):
         self.benefit: Benefit | None = None
 
     def _who(self, member: EligibilityResult) -> str:
-        kind = "dependent" if member.is_dependent else "subscriber"
-        return f"{kind} at segment {member.segment}" + (
-            f" (member {member.member_id})" if member.member_id else "")
+        # By position, never by member ID: problems are stored, shown and printed.
+        return f"{'dependent' if member.is_dependent else 'subscriber'} at segment " \
+            f"{member.segment}"
 
     def _key(self, member: EligibilityResult) -> str:
         return member.member_id

@@ -100,7 +100,8 @@ class Segment:
         return value.split(self.delimiters.component) if value else []
 
     def __repr__(self) -> str:
-        return f"Segment({self.position}, {self.delimiters.element.join(self.elements)!r})"
+        # Id and size only: a repr ends up in logs and tracebacks, and elements hold PHI.
+        return f"Segment({self.position}, {self.id!r}, {len(self.elements)} elements)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,12 @@ def _chunks(stream: BinaryIO | TextIO | Iterable[bytes] | Iterable[str],
         raise X12Error(0, f"file could not be read ({exc.strerror or exc})") from None
 
 
+def _what(text: str) -> str:
+    """What a file holds where a segment should be, named without its content."""
+    head = re.match(r"([A-Z0-9]{2,3})[^A-Za-z0-9]", text)
+    return f"segment {head.group(1)}" if head else "text that is not X12"
+
+
 def _parse_isa(buffer: str, position: int) -> tuple[list[str], Delimiters, int]:
     """Read delimiters and elements of the ISA at the start of ``buffer``.
 
@@ -162,8 +169,7 @@ def _parse_isa(buffer: str, position: int) -> tuple[list[str], Delimiters, int]:
     included).
     """
     if not buffer.startswith("ISA"):
-        found = buffer[:3].encode("unicode_escape").decode("ascii")
-        raise X12Error(position, f"expected an ISA interchange header, found {found!r}")
+        raise X12Error(position, f"expected an ISA interchange header, found {_what(buffer)}")
     if len(buffer) < 4:
         raise X12Error(position, "file ends inside the ISA header")
     element = buffer[3]
@@ -227,6 +233,7 @@ def _tokenize(chunks: Iterator[str]) -> Iterator[Segment]:
         buffer = buffer[consumed:]
         terminator = delimiters.segment
         separator = delimiters.element
+        last_id = "ISA"
         in_interchange = True
         while in_interchange:
             pieces = buffer.split(terminator)
@@ -239,10 +246,12 @@ def _tokenize(chunks: Iterator[str]) -> Iterator[Segment]:
                 fields = piece.split(separator)
                 segment_id = fields[0]
                 if not _SEGMENT_ID.fullmatch(segment_id):
-                    shown = segment_id[:10].encode("unicode_escape").decode("ascii")
-                    raise X12Error(position, f"{shown!r} is not a segment id (two or three "
-                                   "capital letters or digits); the file is damaged or its "
-                                   "delimiters are wrong")
+                    # Not the text itself: a terminator inside a name would show the name.
+                    raise X12Error(position, f"the segment after {last_id} does "
+                                   "not start with a segment id (two or three capital letters "
+                                   "or digits); the file is damaged or its delimiters are "
+                                   "wrong")
+                last_id = segment_id
                 yield Segment(position, fields, delimiters)
                 if segment_id == "IEA":
                     # The next interchange may use other delimiters: re-read from here.
@@ -253,9 +262,12 @@ def _tokenize(chunks: Iterator[str]) -> Iterator[Segment]:
                 if at_eof:
                     tail = buffer.strip(_LEADING_JUNK)
                     if tail:
-                        shown = tail[:20].encode("unicode_escape").decode("ascii")
-                        raise X12Error(position + 1, f"file ends inside a segment ({shown!r} "
-                                       f"has no {terminator!r} terminator); truncated file?")
+                        # Its id only: the rest may be a patient's name (NM1*QC*1*...).
+                        tail_id = tail.split(separator, 1)[0]
+                        what = f"an unfinished {tail_id} segment" if _SEGMENT_ID.fullmatch(
+                            tail_id) else "an unfinished segment"
+                        raise X12Error(position + 1, f"file ends inside {what} (no "
+                                       f"{terminator!r} terminator); truncated file?")
                     raise X12Error(position, "file ends before the interchange's IEA trailer; "
                                    "truncated file?")
                 if len(buffer) > _MAX_SEGMENT_LENGTH:
