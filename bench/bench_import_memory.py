@@ -47,16 +47,21 @@ def _database(admin_url: str, name: str, drop_only: bool = False) -> str:
 
 
 def _row(path: str, kind: str, shape: str, megabytes: float, done: Measured,
-         seconds: float) -> str:
+         seconds: float, run: tuple[str, str] | None = None) -> str:
     outcome = "ok" if done.returncode == 0 else f"exit {done.returncode}"
     if done.returncode and "IMPORT_MAX_SEGMENTS" in done.stderr:
         outcome = "refused at the limit"
+    if run is not None:  # a worker exits 0 either way: what became of the run
+        status, message = run
+        outcome = "run refused at the limit" if "IMPORT_MAX_SEGMENTS" in message else \
+            f"run {status}"
     return (f"| {path} | {kind} {shape} | {megabytes:g} MB | {done.peak_mib:,.0f} MiB | "
             f"{seconds:,.1f} s | {done.stdout_bytes:,} | {outcome} |")
 
 
-def _upload(url: str, redis_url: str, imports: Path, path: Path) -> None:
-    """What the web upload does: store the file and queue its import (after commit)."""
+def _upload(url: str, redis_url: str, imports: Path, path: Path) -> int:
+    """What the web upload does: store the file and queue its import (after commit); the
+    run's id."""
     from workqueue import create_app
     from workqueue.clock import utcnow
     from workqueue.config import Config
@@ -68,7 +73,17 @@ def _upload(url: str, redis_url: str, imports: Path, path: Path) -> None:
     app = create_app(config | {"DATABASE_URL": url, "REDIS_URL": redis_url,
                                "IMPORT_DIR": str(imports)})
     with app.app_context(), session_scope(app) as session, path.open("rb") as stream:
-        start_import(session, stream, path.name, Actor.system("web"), utcnow(), imports)
+        return start_import(session, stream, path.name, Actor.system("web"), utcnow(),
+                            imports).id
+
+
+def _run_status(url: str, run_id: int) -> tuple[str, str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        status, message = conn.execute(text("SELECT status, message FROM import_runs "
+                                            "WHERE id = :id"), {"id": run_id}).one()
+    engine.dispose()
+    return status, message or ""
 
 
 def main() -> None:
@@ -121,11 +136,11 @@ def main() -> None:
                 for kind, shape in WORKER_CASES if "worker" in paths else ():
                     path = write_file(work / f"{shape}-{megabytes}.{kind}", kind, shape,
                                       megabytes)
-                    _upload(url, args.redis_url, work / "imports", path)
+                    run_id = _upload(url, args.redis_url, work / "imports", path)
                     start = time.perf_counter()
                     done = run_measured([script, "worker", "imports", "--burst"], env)
                     rows.append(_row("worker job", kind, shape, megabytes, done,
-                                     time.perf_counter() - start))
+                                     time.perf_counter() - start, _run_status(url, run_id)))
                     print(rows[-1], file=sys.stderr)
     finally:
         _database(args.admin_url, name, drop_only=True)

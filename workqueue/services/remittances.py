@@ -348,10 +348,7 @@ class _Importer:
 
     def _problem(self, segment: int, message: str) -> None:
         self.result.counts["problems"] += 1
-        self.lines.problem(segment, message)
-        remittance = self.result.remittance
-        if remittance is not None and len(remittance.errors) < self.limits.report_rows:
-            remittance.errors.append(x12.ParseIssue(segment, message))
+        self.lines.problem(segment, message)  # the report's errors are its first problems
 
     # payments
 
