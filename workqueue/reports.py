@@ -614,7 +614,7 @@ def _audit_conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
         cond.append(AuditEvent.action == f.action)
     if f.date_from is not None:
         cond.append(AuditEvent.at >= _day_start(f.date_from))
-    if f.date_to is not None:
+    if f.date_to is not None and f.date_to < date.max:  # 9999-12-31: no end at all
         cond.append(AuditEvent.at < _day_start(f.date_to + timedelta(days=1)))
     return cond
 

@@ -7,6 +7,10 @@ date of service (G35 since 1 Oct 2025). Callers that need more look the code up 
 
 import re
 
+# Record ids are 32-bit signed integers in every table: a larger one names no record, and
+# PostgreSQL refuses to compare it ("integer out of range"), so the edges refuse it first.
+MAX_ID = 2**31 - 1
+
 # The card-issuer prefix an NPI's Luhn digit is computed behind: 80 health, 840 USA.
 NPI_PREFIX = "80840"
 

@@ -34,6 +34,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workqueue.domain.errors import DomainError
+from workqueue.domain.identifiers import MAX_ID
 from workqueue.domain.roles import Role
 from workqueue.domain.status import WorkItemKind
 from workqueue.models import AssignmentStrategy, DenialCategory, PayerType
@@ -252,13 +253,13 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     user_id = SelectField("User", choices=[], validators=[Optional()])
-    patient_id = IntegerField("Patient id", validators=[Optional(), NumberRange(min=1)])
+    patient_id = IntegerField("Patient id", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     # Any action may be asked for, even one not (yet) in the log.
     action = SelectField("Action", choices=[], validate_choice=False,
                          validators=[Optional(), Length(max=30)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

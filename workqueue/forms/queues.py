@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from workqueue.domain.identifiers import MAX_ID
 from workqueue.domain.rules import AGING_BUCKETS
 from workqueue.domain.status import WorkItemKind, WorkItemStatus
 
@@ -62,7 +63,7 @@ class WorklistFilterForm(FlaskForm):
     dir = SelectField("Direction", choices=options(_DIRECTIONS), validators=[Optional()])
     per_page = SelectField("Rows", choices=options((n, str(n)) for n in PAGE_SIZES),
                            default="50", validators=[Optional()])
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def set_choices(self, payers, users) -> None:
         self.payer.choices = options([("", "Any payer")] + [(p.id, p.name) for p in payers])

@@ -12,6 +12,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from workqueue.domain.identifiers import MAX_ID
+
 
 class ItemForm(FlaskForm):
     """Base: the version the user saw and the last timeline entry on their page."""
@@ -20,8 +22,17 @@ class ItemForm(FlaskForm):
     seen_activity = HiddenField(default="0")
 
     def validate_version(self, field) -> None:
-        if not str(field.data or "").isdigit():
+        if not _is_id(field.data):
             raise ValidationError("The page is missing the item version; reload it.")
+
+    def validate_seen_activity(self, field) -> None:
+        if field.data not in (None, "") and not _is_id(field.data):
+            raise ValidationError("The page is damaged; reload it.")
+
+
+def _is_id(value) -> bool:
+    text = str(value or "")
+    return text.isdigit() and int(text) <= MAX_ID
 
 
 class ItemActionForm(ItemForm):
@@ -55,7 +66,8 @@ class PendForm(ItemForm):
 
 class AssignForm(ItemForm):
     assignee_id = SelectField("Assign to", coerce=int, choices=[],
-                              validators=[InputRequired(message="Choose a person.")])
+                              validators=[InputRequired(message="Choose a person."),
+                                          NumberRange(1, MAX_ID, message="Choose a person.")])
 
 
 class PriorityForm(ItemForm):

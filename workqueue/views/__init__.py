@@ -1,10 +1,12 @@
-"""Blueprints of the web UI and the JSON API, and the error pages."""
+"""Blueprints of the web UI and the JSON API, the error pages, and the guard that refuses
+input no database can store before any view sees it."""
 
 import importlib
 
 from flask import Flask, flash, redirect, render_template, request
 
 from workqueue.domain.errors import DomainError
+from workqueue.domain.identifiers import MAX_ID
 
 # Each module defines ``bp`` (or ``register(app)``); the list is the site map.
 _BLUEPRINT_MODULES = ("auth", "home", "work_items", "queues", "visits", "letters", "imports",
@@ -18,6 +20,40 @@ def register_blueprints(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     for status in (400, 403, 404, 405, 409, 413, 422, 500):
         app.register_error_handler(status, _error_page)
+    app.before_request(_refuse_unstorable_input)
+
+
+_NUL_MESSAGE = ("The text you sent contains a NUL character (an invisible \\0), which cannot "
+                "be saved. Remove it and try again.")
+
+
+def _refuse_unstorable_input():
+    """Answer before any view runs when the request holds what no database can store: 400
+    for a NUL character in a form field, query parameter or upload name (PostgreSQL refuses
+    NUL in text), 404 for a path part with one or a record id beyond 32 bits (it names no
+    record, and PostgreSQL refuses to compare it). The API answers in JSON."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and value > MAX_ID or isinstance(value, str) and "\x00" in value:
+            return _refusal(404, name, "There is no such record.")  # it names none
+    for source in (request.args, request.form):
+        for name, values in source.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return _refusal(400, name.replace("\x00", ""), _NUL_MESSAGE)
+    for name, upload in request.files.items(multi=True):
+        if "\x00" in (upload.filename or ""):
+            return _refusal(400, name, _NUL_MESSAGE)
+    return None
+
+
+def _refusal(status: int, field: str, message: str):
+    if request.blueprint and request.blueprint.startswith("api"):
+        from workqueue.views.api.errors import error_response
+
+        code = "bad_request" if status == 400 else "not_found"
+        return error_response(status, code, message,
+                              {field: "must not contain NUL characters"} if status == 400
+                              else {})
+    return render_template("error.html", status=status, message=message), status
 
 
 def _domain_error(error: DomainError):

@@ -352,6 +352,11 @@ def audit_verify():
 @requires(Permission.VIEW_AUDIT)
 def audit_export():
     form, wanted = _audit_filter()
+    if form.errors:  # never the whole log for a filter that could not be read
+        fields = "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                           for name, errors in form.errors.items())
+        return render_template("error.html", status=400,
+                               message=f"The filter cannot be used ({fields})."), 400
     table = reports.audit_table(reports.audit_events(
         get_session(), reports.AuditFilter(**{**wanted.__dict__, "page": 1,
                                               "per_page": reports.AUDIT_EXPORT_LIMIT})))

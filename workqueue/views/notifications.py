@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
+from workqueue.domain.identifiers import MAX_ID
 from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm
 from workqueue.forms.letters import EmailSettingsForm
@@ -33,6 +34,8 @@ def _unread_count() -> dict:
 def index():
     unread_only = request.args.get("unread") == "1"
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_ID:
+        before = None  # names no notification: the first page
     rows = notifications.notifications_for(get_session(), current_user.id,
                                            unread_only=unread_only, limit=PAGE, before_id=before)
     return render_template("notifications/index.html", notes=rows, unread_only=unread_only,

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from workqueue.clock import utcnow
 from workqueue.db import commit, get_session
+from workqueue.domain.identifiers import MAX_ID
 from workqueue.domain.roles import Permission, has_permission
 from workqueue.forms import EmptyForm
 from workqueue.forms.queues import (
@@ -57,7 +58,7 @@ def show(slug: str):
     queue = _queue_or_404(slug)
     view_id = request.args.get("view", type=int)
     if view_id is not None:
-        view = get_session().get(SavedView, view_id)
+        view = get_session().get(SavedView, view_id) if 0 < view_id <= MAX_ID else None
         if view is None or view.queue_id != queue.id or not (
                 view.is_shared or view.owner_id == current_user.id):
             abort(404)

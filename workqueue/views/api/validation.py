@@ -17,9 +17,9 @@ from decimal import Decimal, InvalidOperation
 from flask import request
 
 from workqueue.domain.errors import ValidationFailed
+from workqueue.domain.identifiers import MAX_ID
 from workqueue.views.api.errors import BadRequest
 
-MAX_ID = 2**31 - 1
 MAX_MONEY = Decimal("9999999999.99")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
