@@ -159,35 +159,32 @@ def user_token(user_id: int):
 @bp.route("/users/<int:user_id>/token/revoke", methods=["POST"])
 @requires(Permission.ADMINISTER)
 def user_token_revoke(user_id: int):
-    user, db = _load(User, user_id), get_session()
-    if EmptyForm().validate_on_submit() and admin_service.revoke_token(
-            db, user, current_actor(), utcnow()):
-        commit(db)
-        flash(f"API token of {user.username} revoked: requests with it are refused from now on.",
-              "success")
-    return redirect(url_for("admin.user_edit", user_id=user_id))
+    return _user_button(user_id, admin_service.revoke_token, "API token of {} revoked: "
+                        "requests with it are refused from now on.")
 
 
 @bp.route("/users/<int:user_id>/sign-out", methods=["POST"])
 @requires(Permission.ADMINISTER)
 def user_sign_out(user_id: int):
-    user, db = _load(User, user_id), get_session()
-    if EmptyForm().validate_on_submit():
-        admin_service.sign_out_everywhere(db, user, current_actor(), utcnow())
-        commit(db)
-        flash(f"{user.username} is signed out on every device.", "success")
-    return redirect(url_for("admin.user_edit", user_id=user_id))
+    return _user_button(user_id, admin_service.sign_out_everywhere,
+                        "{} is signed out on every device.")
 
 
 @bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
 @requires(Permission.ADMINISTER)
 def user_mfa_reset(user_id: int):
+    return _user_button(user_id, admin_service.reset_mfa, "Two-factor authentication of {} "
+                        "reset; they can set it up again.")
+
+
+def _user_button(user_id: int, action, done: str):
+    """A button of the user page: ``action(db, user, actor, now)``, then ``done`` (with the
+    username) unless the action says it had nothing to do (False)."""
     user, db = _load(User, user_id), get_session()
-    if EmptyForm().validate_on_submit():
-        admin_service.reset_mfa(db, user, current_actor(), utcnow())
+    if EmptyForm().validate_on_submit() and \
+            action(db, user, current_actor(), utcnow()) is not False:
         commit(db)
-        flash(f"Two-factor authentication of {user.username} reset; they can set it up again.",
-              "success")
+        flash(done.format(user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
