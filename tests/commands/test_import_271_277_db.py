@@ -60,7 +60,7 @@ def test_import_271_applies_and_prints_a_summary_then_nothing_changes(db_app, tm
     assert result.returncode == 0, result.stderr
     assert "1 of 2 member(s) applied" in result.stdout and "1 unmatched" in result.stdout
     assert "eligibility items moved: 1" in result.stdout
-    assert "problem at segment 13: member NOBODY: no coverage" in result.stdout
+    assert "problem at segment 13: member at segment 13: no coverage" in result.stdout
     with db_app.app_context(), session_scope(db_app) as session:
         assert session.scalar(select(Coverage.eligibility_status)) == "active"
         assert session.scalar(select(WorkItem.status).where(

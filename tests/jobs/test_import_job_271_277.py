@@ -51,7 +51,8 @@ def test_a_271_is_applied_by_a_worker_and_the_page_lists_each_member(import_app)
     page = client.get(f"/imports/{run_id}").get_data(as_text=True)
     assert "271 eligibility response" in page and "MEMJOB2" in page
     assert "needs a person" in page
-    assert re.search(r"segment 18: member NOBODY: no coverage with this member ID", page)
+    assert re.search(r"segment 18: member at segment 18: no coverage with this member ID", page)
+    assert "NOBODY" in page  # in the rows, as the member's key; never in a problem
 
 
 def test_a_277_is_applied_by_a_worker_and_a_second_upload_changes_nothing(import_app):

@@ -92,7 +92,7 @@ def test_the_finished_run_page_shows_counts_rows_and_errors_and_is_audited(clien
     assert response.status_code == 200
     assert re.search(r"<strong>1</strong> of 2 member\(s\) applied", html)
     assert "MEMV1" in html and "coverage active (EB01 1)" in html
-    assert "segment 13: member GHOST: no coverage with this member ID" in html
+    assert "segment 13: member at segment 13: no coverage with this member ID" in html
     event = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "import_run",
                                                     AuditEvent.action == "view"))
     assert event.user_id == user.id and event.object_id == str(run.id)
