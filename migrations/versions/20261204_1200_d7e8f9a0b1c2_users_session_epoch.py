@@ -1,7 +1,7 @@
 """users.session_epoch: a server-side generation number that ends every copied session cookie
 
 Revision ID: d7e8f9a0b1c2
-Revises: c4d2e3f5a6b7
+Revises: d7e1a9c3b5f2
 Create Date: 2026-12-04 12:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7e8f9a0b1c2"
-down_revision = "c4d2e3f5a6b7"
+down_revision = "d7e1a9c3b5f2"
 branch_labels = None
 depends_on = None
 
