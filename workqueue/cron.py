@@ -15,6 +15,8 @@ PERIODIC_JOBS: list[dict] = [
      "queue": "default", "interval": 60},
     {"name": "pended-returns", "func": "workqueue.jobs.reminders.return_pended_items",
      "queue": "default", "interval": 300},
+    {"name": "missed-deadlines", "func": "workqueue.jobs.reminders.mark_missed_deadline_items",
+     "queue": "default", "interval": 300},
     {"name": "idle-claims", "func": "workqueue.jobs.reminders.release_idle_claim_jobs",
      "queue": "default", "interval": 900},
     {"name": "reauthorizations", "func": "workqueue.jobs.reminders.open_reauthorizations",

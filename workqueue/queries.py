@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
+from workqueue.domain.deadlines import DEADLINE_BINDS, missed_cutoff
 from workqueue.domain.roles import works_every_queue
 from workqueue.domain.rules import bucket_bounds
 from workqueue.models import Activity, InfusionVisit, Payer, Queue, User, WorkItem
@@ -50,6 +51,15 @@ def available_conditions(today: date) -> list[ColumnElement[bool]]:
     return [or_(WorkItem.pended_until.is_(None), WorkItem.pended_until <= today)]
 
 
+def newly_missed_conditions(today: date) -> list[ColumnElement[bool]]:
+    """Open items not yet marked that have missed their deadline: the SQL twin of
+    ``domain.deadlines.is_deadline_missed`` (same table, same cutoff), for the sweep."""
+    binds = or_(*(and_(WorkItem.kind == kind, WorkItem.status.in_(sorted(statuses)))
+                  for kind, statuses in DEADLINE_BINDS.items()))
+    return [WorkItem.is_open, ~WorkItem.is_deadline_missed,
+            WorkItem.deadline_on < missed_cutoff(today), binds]
+
+
 def active_queue(session: Session, ref: str | int) -> Queue | None:
     """An active queue by id or slug (the URL and API name queues either way)."""
     queue = None
@@ -86,6 +96,7 @@ class WorklistFilter:
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     pended: bool | None = False  # False: active only; True: only pended; None: both
+    missed: bool | None = None  # False: deadline ahead or met; True: deadline missed; None: both
     include_closed: bool = False
     patient_id: int | None = None
     has_coding_errors: bool = False  # only items whose infusion visit would not bill cleanly
@@ -134,6 +145,10 @@ def _conditions(f: WorklistFilter, today: date) -> list[ColumnElement[bool]]:
         cond += available_conditions(today)
     elif f.pended is True:
         cond.append(WorkItem.pended_until > today)
+    if f.missed is False:
+        cond.append(~WorkItem.is_deadline_missed)
+    elif f.missed is True:
+        cond.append(WorkItem.is_deadline_missed)
     if f.patient_id is not None:
         cond.append(WorkItem.patient_id == f.patient_id)
     if f.ids:
@@ -216,7 +231,7 @@ def queues_for_user(session: Session, user: User) -> list[Queue]:
 
 
 def open_counts_by_queue(session: Session, queues: list[Queue], today: date) -> dict[int, dict]:
-    """Open, unassigned and overdue counts per queue, in one statement.
+    """Open, unassigned, overdue and deadline-missed counts per queue, in one statement.
 
     Queues overlap (they are filters), so one GROUP BY cannot count them: each queue is one
     counting SELECT on its own indexes, joined with UNION ALL into a single round trip.
@@ -229,12 +244,13 @@ def open_counts_by_queue(session: Session, queues: list[Queue], today: date) -> 
             func.count().label("open"),
             func.count().filter(WorkItem.assignee_id.is_(None)).label("unassigned"),
             func.count().filter(WorkItem.due_on < today).label("overdue"),
+            func.count().filter(WorkItem.is_deadline_missed).label("missed"),
         ).where(and_(*queue_conditions(queue), *available_conditions(today)))
         for queue in queues
     ]
     statement = branches[0] if len(branches) == 1 else union_all(*branches)
     return {row.queue_id: {"open": row.open, "unassigned": row.unassigned,
-                           "overdue": row.overdue}
+                           "overdue": row.overdue, "missed": row.missed}
             for row in session.execute(statement)}
 
 

@@ -546,6 +546,8 @@ def overview(session: Session, now: datetime, days: int = KPI_WINDOW_DAYS) -> Re
     breaches = session.scalar(
         select(func.count()).where(WorkItem.is_open, *available_conditions(today),
                                    WorkItem.due_on < today))
+    missed = session.scalar(select(func.count()).where(WorkItem.is_open,
+                                                       WorkItem.is_deadline_missed))
     kpis = [
         Kpi("Denial rate (claims)", _ratio(submitted[2], submitted[0]), PCT, "good under 5%"),
         Kpi("Denial rate (dollars)", _ratio(submitted[3], submitted[1]), PCT, "good under 5%"),
@@ -554,6 +556,7 @@ def overview(session: Session, now: datetime, days: int = KPI_WINDOW_DAYS) -> Re
         Kpi("Recovered on appeal", _money(outcomes[2]), MONEY),
         Kpi("Preventable denials", _ratio(outcomes[4], outcomes[3]), PCT),
         Kpi("Open items past due", breaches or 0, INT),
+        Kpi("Deadlines missed, awaiting a decision", missed or 0, INT),
     ]
     return Report("Overview", [depth.tables[0], aging.tables[0]], kpis,
                   intro=f"Rates over claims submitted and denials received in the last {days} "

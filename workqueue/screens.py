@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from workqueue.domain.deadlines import binding_deadline
 from workqueue.domain.roles import can_work_kind, works_every_queue
 from workqueue.domain.rules import aging_bucket, priority_parts
 from workqueue.domain.status import allowed_targets, is_terminal
@@ -38,6 +39,7 @@ from workqueue.queries import (
     worklist_select,
 )
 from workqueue.services.coding import ItemCoding, coding_view_for_item
+from workqueue.services.deadlines import MissedChoice, missed_choices
 from workqueue.services.reason_codes import CodeMeaning, describe_codes
 
 # Columns the worklist sorts by beyond queries.SORTABLE: names on the joined rows.
@@ -50,8 +52,10 @@ SORT_KEYS = tuple(SORTABLE) + tuple(NAME_SORTS)
 
 
 def priority_text(item: WorkItem, today: date) -> list[str]:
-    return priority_parts(item.amount, item.deadline_on, item.deadline_kind,
-                          item.created_at.date(), today)
+    """The parts of the item's priority; a deadline shows only while it binds (one already met,
+    such as an appeal submitted in time, no longer ranks the item)."""
+    return priority_parts(item.amount, binding_deadline(item.kind, item.status, item.deadline_on),
+                          item.deadline_kind, item.created_at.date(), today)
 
 
 def days_left(item: WorkItem, today: date) -> int | None:
@@ -74,6 +78,7 @@ class MyWork:
     back_today: list[WorkItem] = field(default_factory=list)
     upcoming: list[WorkItem] = field(default_factory=list)
     pended: list[WorkItem] = field(default_factory=list)
+    missed: list[WorkItem] = field(default_factory=list)  # deadline passed: waiting for a decision
     queues: list[Queue] = field(default_factory=list)
     counts: dict[int, dict] = field(default_factory=dict)
 
@@ -112,6 +117,8 @@ def my_work(session: Session, user: User, today: date) -> MyWork:
     for item, is_back in rows:
         if item.pended_until is not None and item.pended_until > today:
             work.pended.append(item)
+        elif item.is_deadline_missed:
+            work.missed.append(item)
         elif is_back:
             work.back_today.append(item)
         elif item.due_on is not None and item.due_on < today:
@@ -195,6 +202,7 @@ class ItemPage:
     rarcs: list[CodeMeaning]
     last_activity_id: int
     coding: ItemCoding | None = None  # the visit's coding check, or billed-vs-recomputed lines
+    missed_choices: list[MissedChoice] = field(default_factory=list)  # deadline missed: decide
 
     @property
     def is_closed(self) -> bool:
@@ -237,7 +245,7 @@ def load_item_page(session: Session, item_id: int) -> ItemPage | None:
                     if item.denial else ([], []))
     return ItemPage(item, activities, related, targets, assignable, carcs, rarcs,
                     max((a.id for a in activities), default=0),
-                    coding_view_for_item(session, item))
+                    coding_view_for_item(session, item), missed_choices(item))
 
 
 def activities_since(session: Session, item_id: int, after_id: int) -> list[Activity]:

@@ -22,11 +22,12 @@ def test_workers_see_their_queues_supervisors_see_all(api_as, session, conforms)
     queues = response.get_json()["queues"]
     assert [q["slug"] for q in queues] == ["ar-mine"]
     assert queues[0]["id"] == mine.id and queues[0]["kinds"] == ["ar_followup"]
-    assert queues[0]["counts"] == {"open": 2, "unassigned": 1, "overdue": 1}
+    assert queues[0]["counts"] == {"open": 2, "unassigned": 1, "overdue": 1, "missed": 0}
     boss = api_as("supervisor")
     counts = {q["slug"]: q["counts"] for q in boss.get("/api/v1/queues").get_json()["queues"]}
     # Queues overlap: "other" (every kind) counts the same two items as "ar-mine".
-    assert counts["ar-mine"] == counts["other"] == {"open": 2, "unassigned": 1, "overdue": 1}
+    assert counts["ar-mine"] == counts["other"] == {"open": 2, "unassigned": 1, "overdue": 1,
+                                                "missed": 0}
 
 
 def test_next_claims_the_best_item_then_answers_204(api_as, session, conforms):

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from workqueue.domain.deadlines import binding_deadline, is_deadline_missed
 from workqueue.domain.roles import WORKABLE_KINDS, Role
 from workqueue.domain.rules import compute_deadline, priority_score
 from workqueue.domain.status import TRANSITIONS, WorkItemKind, is_terminal
@@ -115,9 +116,11 @@ def _row(rng, kind, statuses, categories, workers, patient_id, coverage_id, paye
                                 auth_end=auth_end)
     assignee = rng.choice(workers) if workers and rng.random() < assigned_share else None
     pended = rng.random() < pended_share
+    status = rng.choice(statuses)
+    missed = is_deadline_missed(kind, status, deadline.on, today)
     return {
         "kind": kind.value,
-        "status": rng.choice(statuses),
+        "status": status,
         "is_open": True,
         "title": f"Synthetic {kind.value.replace('_', ' ')} item",
         "patient_id": patient_id,
@@ -134,7 +137,9 @@ def _row(rng, kind, statuses, categories, workers, patient_id, coverage_id, paye
         "assignee_id": assignee,
         "claimed_at": None,
         "last_touched_at": created,
-        "priority_score": priority_score(amount, deadline.on, created_on),
+        "priority_score": priority_score(amount, binding_deadline(kind, status, deadline.on),
+                                         created_on, missed=missed),
+        "is_deadline_missed": missed,
         "priority_override": 0,
         "created_at": created,
         "updated_at": created,

@@ -32,6 +32,7 @@ from workqueue.services.audit import Actor
 from workqueue.services.auth_ledger import post_visit_units
 from workqueue.services.catalog import load_drug_catalog, seed_drug_catalog
 from workqueue.services.coding import code_stored_visit
+from workqueue.services.deadlines import mark_missed_deadlines
 from workqueue.services.get_next import claim_next
 from workqueue.services.letters import seed_letter_templates
 from workqueue.services.payers import set_appeal_levels
@@ -103,6 +104,7 @@ def seed_demo(
     _code_visits(session, clinical, now)
     report.opened = seed_work(session, rng, now, clinical, users)
     return_due_pended_items(session, now, limit=100_000)
+    mark_missed_deadlines(session, now)  # what the periodic sweep would have marked by today
     _finish_the_day(session, rng, now, users, queues)
     report.logins = [(u.username, u.role, u.display_name) for u in USERS]
     report.counts = _counts(session, now)

@@ -110,18 +110,28 @@ def compute_deadline(
 
 @dataclass(frozen=True)
 class PriorityPolicy:
-    """Weights of the priority score.
+    """Weights of the priority score, in three bands, each measured in days.
 
-    The score is ``dollars_weight * log10(1 + amount) - deadline_ordinal - age_weight * created``
-    measured in days, so it orders items the same way whatever day it is read: no nightly
-    re-scoring is needed. Read it as: every tenfold in dollars is worth ``dollars_weight`` days
-    closer to the deadline; every day older is worth ``age_weight`` days.
+    1. An item racing a deadline (its outside deadline still binds: ``domain.deadlines``)
+       scores ``dollars_weight * log10(1 + amount) - deadline_ordinal - age_weight * created``.
+       Read it as: every tenfold in dollars is worth ``dollars_weight`` days closer to the
+       deadline; every day older is worth ``age_weight`` days.
+    2. An item with no deadline to race (none, or one already met, such as an appeal submitted
+       in time) ranks below all of those, by the same dollars and age terms.
+    3. An item that missed its deadline ranks below everything, by dollars and age.
+
+    Only deadlines still ahead rank by closeness, so a deadline that passed 260 days ago never
+    outranks an appeal due in 20 days. Every part is a fixed date or amount, so the score orders
+    items the same way whatever day it is read: no nightly re-scoring. The one change that time
+    brings, a deadline passing, is marked by a sweep (``services.deadlines``), which rescores.
     """
 
     dollars_weight: float = 10.0
     age_weight: float = 0.25
-    # Items with no outside deadline are ranked as if it were this far from their creation.
-    default_horizon_days: int = 60
+    # Where bands 2 and 3 start: below any band-1 score (those are minus a few tens of thousands
+    # of days for dates this century) and far enough apart that no boost crosses a band.
+    no_deadline_floor: float = -100_000.0
+    missed_floor: float = -200_000.0
 
 
 DEFAULT_PRIORITY = PriorityPolicy()
@@ -134,25 +144,49 @@ def priority_score(
     created_on: date,
     override: int = 0,
     policy: PriorityPolicy = DEFAULT_PRIORITY,
+    *,
+    missed: bool = False,
 ) -> float:
-    """A time-invariant score; higher is more urgent. ``override`` adds whole days of urgency."""
-    deadline = deadline_on or created_on + timedelta(days=policy.default_horizon_days)
+    """A time-invariant score; higher is more urgent. ``override`` adds whole days of urgency.
+
+    ``deadline_on`` is the deadline the item races (``deadlines.binding_deadline``), None when
+    there is none; ``missed`` puts the item in the bottom band (see :class:`PriorityPolicy`).
+    """
     dollars = policy.dollars_weight * math.log10(1 + max(float(amount), 0.0))
-    return round(
-        dollars
-        - (deadline - _EPOCH).days
-        - policy.age_weight * (created_on - _EPOCH).days
-        + override,
-        4,
-    )
+    age = policy.age_weight * (created_on - _EPOCH).days
+    if missed:
+        base = policy.missed_floor
+    elif deadline_on is None:
+        base = policy.no_deadline_floor
+    else:
+        base = -(deadline_on - _EPOCH).days
+    return round(base + dollars - age + override, 4)
 
 
+# How a deadline reads, by its kind: still ahead ("appeal due" in 6 days), and passed.
 _DEADLINE_WORDS = {
-    "appeal": "appeal due",
-    "timely_filing": "filing limit",
-    "infusion": "infusion",
-    "auth_expiry": "auth expires",
+    "appeal": ("appeal due", "appeal deadline passed"),
+    "late_appeal": ("late appeal due", "late appeal deadline passed"),
+    "timely_filing": ("filing limit", "filing limit passed"),
+    "infusion": ("infusion", "infusion date passed"),
+    "auth_expiry": ("auth expires", "auth expired"),
 }
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def deadline_phrase(deadline_on: date, deadline_kind: str | None, today: date) -> str:
+    """The deadline in words, never a negative count: "appeal due in 6 days", "appeal due
+    today", "appeal deadline passed 260 days ago"."""
+    ahead, passed = _DEADLINE_WORDS.get(deadline_kind or "", ("deadline", "deadline passed"))
+    days = (deadline_on - today).days
+    if days < 0:
+        return f"{passed} {_days(-days)} ago"
+    if days == 0:
+        return f"{ahead} today"
+    return f"{ahead} in {_days(days)}"
 
 
 def priority_parts(
@@ -162,13 +196,6 @@ def priority_parts(
     """The readable parts of the priority: ["$18,400", "appeal due in 6 days", "41 d old"]."""
     parts = [f"${float(amount):,.0f}"]
     if deadline_on is not None:
-        label = _DEADLINE_WORDS.get(deadline_kind or "", "deadline")
-        days = (deadline_on - today).days
-        if days < 0:
-            parts.append(f"{label} {-days} d ago")
-        elif days == 0:
-            parts.append(f"{label} today")
-        else:
-            parts.append(f"{label} in {days} day{'s' if days != 1 else ''}")
+        parts.append(deadline_phrase(deadline_on, deadline_kind, today))
     parts.append(f"{(today - created_on).days} d old")
     return parts

@@ -37,6 +37,9 @@ _STATUSES = [("", "Any status")] + [(s.value, _label(s.value)) for s in WorkItem
 _ASSIGNEES = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
 _AGES = [("", "Any age")] + [(label, f"{label} days") for _, _, label in AGING_BUCKETS]
 _PENDED = [("active", "Active only"), ("pended", "Pended only"), ("all", "Active and pended")]
+# Items whose deadline passed wait in their own view ("missed"), out of the working list.
+DEADLINE_VIEWS = {"live": False, "missed": True, "all": None}
+_DEADLINES = [("live", "Deadline ahead"), ("missed", "Deadline missed"), ("all", "Any deadline")]
 _DIRECTIONS = [("", "Default"), ("asc", "Ascending"), ("desc", "Descending")]
 
 
@@ -58,6 +61,8 @@ class WorklistFilterForm(FlaskForm):
     pended = SelectField("Pended", choices=options(_PENDED), default="active",
                          validators=[Optional()])
     coding = BooleanField("Coding errors only", validators=[Optional()])
+    deadline = SelectField("Deadline", choices=options(_DEADLINES), default="live",
+                           validators=[Optional()])
     sort = SelectField("Sort", choices=options((s, _label(s)) for s in SORT_CHOICES),
                        default="priority", validators=[Optional()])
     dir = SelectField("Direction", choices=options(_DIRECTIONS), validators=[Optional()])
@@ -138,6 +143,7 @@ def worklist_filter(form: WorklistFilterForm, queue, user_id: int):
         pended={"active": False, "pended": True, "all": None}.get(form.pended.data or "active",
                                                                   False),
         has_coding_errors=bool(form.coding.data),
+        missed=DEADLINE_VIEWS.get(form.deadline.data or "live", False),
         sort=value(form.sort) or "priority",
         direction=value(form.dir),
         page=value(form.page) or 1,

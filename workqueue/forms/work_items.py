@@ -73,3 +73,10 @@ class AssignForm(ItemForm):
 class PriorityForm(ItemForm):
     priority_override = IntegerField("Priority boost (days)", validators=[
         InputRequired(), NumberRange(min=-365, max=365)])
+
+
+class MissedDeadlineForm(ItemForm):
+    """The decision on an item whose deadline passed; the pressed button names the decision."""
+
+    decision = HiddenField(validators=[DataRequired(message="Choose a decision.")])
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])

@@ -1,4 +1,5 @@
-"""Periodic sweeps (reminders, pended returns, idle claims) and the e-mails they trigger."""
+"""Periodic sweeps (reminders, pended returns, idle claims, missed deadlines) and the e-mails
+they trigger."""
 
 import smtplib
 from email.message import EmailMessage
@@ -13,6 +14,7 @@ from workqueue.services import notifications, reminders
 from workqueue.services.assignment import release_idle_claims
 from workqueue.services.audit import Actor
 from workqueue.services.auth_ledger import open_due_reauthorizations
+from workqueue.services.deadlines import mark_missed_deadlines
 from workqueue.services.outbox import record_sweep_run
 
 
@@ -47,6 +49,18 @@ def release_idle_claim_jobs(session: Session) -> dict:
     released = release_idle_claims(session, started, current_app.config["CLAIM_IDLE_HOURS"])
     result = {"released": len(released)}
     record_sweep_run(session, "idle_claims", started, utcnow(), result)
+    return result
+
+
+@job_entry(queue="default", noun="missed-deadlines", timeout=900)
+def mark_missed_deadline_items(session: Session) -> dict:
+    """Take items whose outside deadline passed out of Get next and down the worklists, into
+    the "Deadline missed" view. Idempotent. Every 5 minutes, so a deadline passing at
+    midnight stops ranking by closeness within minutes.
+    """
+    started = utcnow()
+    result = {"marked": mark_missed_deadlines(session, started)}
+    record_sweep_run(session, "missed_deadlines", started, utcnow(), result)
     return result
 
 

@@ -39,14 +39,27 @@ class AssignmentStrategy(StrEnum):
 # WHERE clause. A partial index is used only when the query repeats its predicate, so queries
 # filter on the bare column (never ``is_open IS true``, which matches no partial index).
 OPEN_PREDICATE = {"postgresql": "is_open", "sqlite": "is_open = 1"}
+# The same for ``~WorkItem.is_deadline_missed`` (live: the deadline is still ahead, or met) and
+# the bare ``WorkItem.is_deadline_missed``.
+LIVE_PREDICATE = {"postgresql": "NOT is_deadline_missed", "sqlite": "is_deadline_missed = 0"}
+MISSED_PREDICATE = {"postgresql": "is_deadline_missed", "sqlite": "is_deadline_missed = 1"}
 
 
-def open_index(name: str, *columns, also: str | None = None) -> sa.Index:
-    """A partial index over open items only (closed ones are most rows and never listed)."""
-    where = {dialect: f"{open_} AND {also}" if also else open_
+def open_index(name: str, *columns, also: str | dict[str, str] | None = None) -> sa.Index:
+    """A partial index over open items only (closed ones are most rows and never listed).
+
+    ``also`` adds a predicate, the same text for every backend or one per backend.
+    """
+    extra = also if isinstance(also, dict) or also is None else dict.fromkeys(OPEN_PREDICATE,
+                                                                               also)
+    where = {dialect: f"{open_} AND {extra[dialect]}" if extra else open_
              for dialect, open_ in OPEN_PREDICATE.items()}
     return sa.Index(name, *columns, postgresql_where=sa.text(where["postgresql"]),
                     sqlite_where=sa.text(where["sqlite"]))
+
+
+_UNASSIGNED_LIVE = {dialect: f"assignee_id IS NULL AND {live}"
+                    for dialect, live in LIVE_PREDICATE.items()}
 
 
 class WorkItem(Base):
@@ -56,10 +69,14 @@ class WorkItem(Base):
     __table_args__ = (
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
-        # Get next: the best unassigned open item, per kind and over every kind.
+        # Get next: the best unassigned live open item, per kind and over every kind (items
+        # that missed their deadline wait for a decision in their own view, never in the pool).
         open_index("ix_work_items_pool", "kind", "priority_score", "id",
-                   also="assignee_id IS NULL"),
-        open_index("ix_work_items_pool_all", "priority_score", "id", also="assignee_id IS NULL"),
+                   also=_UNASSIGNED_LIVE),
+        open_index("ix_work_items_pool_all", "priority_score", "id", also=_UNASSIGNED_LIVE),
+        # The "Deadline missed" view, and the sweep that marks live items whose deadline passed.
+        open_index("ix_work_items_missed", "priority_score", "id", also=MISSED_PREDICATE),
+        open_index("ix_work_items_live_deadline", "deadline_on", also=LIVE_PREDICATE),
         # Worklists sort by priority_score DESC, id DESC: one backward scan of these; the other
         # shapes are the filters measured in bench/bench_engine.py (docs/benchmarks.md).
         open_index("ix_work_items_open_priority", "priority_score", "id"),
@@ -115,6 +132,9 @@ class WorkItem(Base):
     claimed_at: Mapped[datetime | None]
     last_touched_at: Mapped[datetime | None]
     priority_score: Mapped[float] = mapped_column(default=0.0)
+    # The outside deadline passed while it still binds (domain/deadlines.py): set when the item
+    # is scored and by the periodic sweep; such an item waits for a decision, out of Get next.
+    is_deadline_missed: Mapped[bool] = mapped_column(default=False)
     priority_override: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

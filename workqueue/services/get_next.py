@@ -139,6 +139,7 @@ def _claim_update(queue: Queue, role: Role, members_only: bool) -> sa.Update:
         *queue_conditions(queue),
         *available_conditions(bindparam("today", type_=sa.Date)),
         WorkItem.assignee_id.is_(None),
+        ~WorkItem.is_deadline_missed,  # a missed deadline waits for a decision, not a claim
     ]
     kinds = WORKABLE_KINDS[role]
     if kinds != frozenset(WorkItemKind):  # a kind filter that excludes nothing only costs

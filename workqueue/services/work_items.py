@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workqueue.domain.deadlines import binding_deadline, is_deadline_missed
 from workqueue.domain.errors import NotFound, NotPermitted, StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission, can_work_kind, has_permission
 from workqueue.domain.rules import compute_deadline, priority_score
@@ -84,9 +85,13 @@ def _log(session: Session, item: WorkItem, kind: ActivityKind, actor: Actor, now
     return activity
 
 
-def rescore(item: WorkItem) -> None:
+def rescore(item: WorkItem, today: date) -> None:
+    """Set the item's priority and whether it has missed its deadline (the two go together:
+    a missed item ranks below every live one)."""
+    item.is_deadline_missed = is_deadline_missed(item.kind, item.status, item.deadline_on, today)
     item.priority_score = priority_score(
-        item.amount, item.deadline_on, item.created_at.date(), item.priority_override
+        item.amount, binding_deadline(item.kind, item.status, item.deadline_on),
+        item.created_at.date(), item.priority_override, missed=item.is_deadline_missed,
     )
 
 
@@ -177,7 +182,7 @@ def create_work_item(
         priority_override=0,
         version=1,
     )
-    rescore(item)
+    rescore(item, now.date())
     session.add(item)
     session.flush()
     _log(session, item, ActivityKind.SYSTEM, actor, now, "Item opened.")
@@ -246,6 +251,7 @@ def transition_work_item(
     if not item.is_open:
         item.closed_at = now
         item.pended_until = None
+    rescore(item, now.date())  # a status the deadline no longer binds ends a miss, and back
     _log(session, item, ActivityKind.STATUS_CHANGE, actor, now, note.strip(),
          from_status=previous.value, to_status=wanted.value)
     audit.record(session, actor, "update", "work_item", item.id, now=now,
@@ -316,7 +322,7 @@ def _open_next_appeal_level(session: Session, item: WorkItem, actor: Actor,
     item.deadline_on = now.date() + timedelta(days=window)
     item.deadline_kind = "appeal"
     item.due_on = max(now.date(), item.deadline_on - timedelta(days=7))
-    rescore(item)
+    rescore(item, now.date())
     _log(session, item, ActivityKind.SYSTEM, actor, now,
          f"Appeal level {denial.appeal_level} due by {item.deadline_on.isoformat()}.")
 
@@ -471,7 +477,7 @@ def update_work_item(
             setattr(item, name, changes[name])
             changed.append(name)
     if {"priority_override", "amount"} & set(changed):
-        rescore(item)
+        rescore(item, now.date())
     if changed:
         _log(session, item, ActivityKind.EDIT, actor, now, "Changed " + ", ".join(changed) + ".",
              data={name: str(changes[name]) for name in changed})

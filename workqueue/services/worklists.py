@@ -17,7 +17,7 @@ from workqueue.services.work_items import pend_work_item, update_work_item
 
 # Query-string keys a saved view keeps; anything else in the URL is dropped.
 VIEW_KEYS = ("kind", "status", "payer", "assignee", "due_from", "due_to", "aging",
-             "amount_min", "amount_max", "pended", "sort", "dir", "per_page")
+             "amount_min", "amount_max", "pended", "deadline", "sort", "dir", "per_page")
 
 
 def save_view(session: Session, user: User, queue: Queue, name: str, params: dict,

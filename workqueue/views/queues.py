@@ -87,7 +87,8 @@ def _render_worklist(queue, args: MultiDict, *, bulk_form=None, view_form=None, 
                        formdata=None), views=saved_views_for(db, current_user, queue),
                    can_assign=has_permission(current_user.role, Permission.ASSIGN),
                    query=urlencode([(k, v) for k, v in args.items(multi=True) if k != "page"]),
-                   today=now.date())
+                   today=now.date(), missed=open_counts_by_queue(db, [queue], now.date())
+                   .get(queue.id, {}).get("missed", 0))
     partial = request.headers.get("HX-Target") == "worklist-results"
     return render_template("queues/_results.html" if partial else "queues/show.html",
                            **context), status

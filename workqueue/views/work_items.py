@@ -13,13 +13,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
-from workqueue.domain.errors import StaleVersion, ValidationFailed
+from workqueue.domain.errors import Conflict, StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission, can_work_kind, has_permission
 from workqueue.forms.queues import options
 from workqueue.forms.work_items import (
     AssignForm,
     CallLogForm,
     ItemActionForm,
+    MissedDeadlineForm,
     NoteForm,
     PendForm,
     PriorityForm,
@@ -29,6 +30,7 @@ from workqueue.screens import activities_since, load_item_page
 from workqueue.security import current_actor, requires
 from workqueue.services import audit
 from workqueue.services.assignment import assign_work_item, release_work_item
+from workqueue.services.deadlines import decide_missed_deadline
 from workqueue.services.work_items import (
     CallLog,
     add_note,
@@ -43,7 +45,8 @@ from workqueue.services.work_items import (
 bp = Blueprint("work_items", __name__, url_prefix="/work-items")
 
 FORMS = {"note": NoteForm, "call": CallLogForm, "transition": TransitionForm, "pend": PendForm,
-         "assign": AssignForm, "priority": PriorityForm, "action": ItemActionForm}
+         "assign": AssignForm, "priority": PriorityForm, "action": ItemActionForm,
+         "missed": MissedDeadlineForm}
 # Service error keys that name a differently called form field.
 _FIELD_ALIASES = {"pended_until": ("until", "follow_up_on"), "assignee_id": ("assignee_id",),
                   "body": ("body",), "party": ("party",), "outcome": ("outcome",)}
@@ -99,6 +102,10 @@ def _submit(item_id: int, name: str, action: Callable, message: str):
         rollback(db)
         _attach_errors(form, error)
         return _render(item_id, {name: form}, status=422)
+    except Conflict as error:  # the item moved on meanwhile: say so on the page
+        rollback(db)
+        form.form_errors.append(error.message)
+        return _render(item_id, {name: form}, status=409)
     flash(message, "success")
     return redirect(url_for("work_items.show", item_id=item_id), 303)
 
@@ -183,3 +190,10 @@ def priority(item_id: int):
     return _submit(item_id, "priority", lambda db, item, f, actor, now: update_work_item(
         db, item, {"priority_override": f.priority_override.data}, actor, now,
         expected_version=None), "Priority changed.")
+
+
+@bp.route("/<int:item_id>/missed-deadline", methods=["POST"])
+@requires(Permission.WORK_ITEMS)
+def decide_missed(item_id: int):
+    return _submit(item_id, "missed", lambda db, item, f, actor, now: decide_missed_deadline(
+        db, item, f.decision.data, f.reason.data or "", actor, now), "Decision recorded.")

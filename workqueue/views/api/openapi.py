@@ -144,7 +144,10 @@ SCHEMAS: dict[str, dict] = {
         "categories": {"type": "array", "items": {"type": "string"}},
         "strategy": {"type": "string"},
         "counts": _object({"open": {"type": "integer"}, "unassigned": {"type": "integer"},
-                           "overdue": {"type": "integer"}}),
+                           "overdue": {"type": "integer"},
+                           "missed": {"type": "integer", "description":
+                                      "Open items whose outside deadline passed: out of "
+                                      "Get next, waiting for a decision."}}),
     }),
     "QueueList": _object({"queues": {"type": "array", "items": _ref("Queue")}}),
     "ActivityCreated": _object({"activity": _ref("Activity"), "work_item": _ref("WorkItem")}),

@@ -54,7 +54,7 @@ def openapi_paths() -> dict:
     return {
         "/api/v1/queues": {"get": operation(
             "listQueues", "Queues the user works (supervisors and admins: all), with open, "
-            "unassigned and overdue counts.", permission=Permission.VIEW_WORK,
+            "unassigned, overdue and deadline-missed counts.", permission=Permission.VIEW_WORK,
             ok={200: "QueueList"}, tag="queues")},
         "/api/v1/queues/{ref}/next": {"post": operation(
             "claimNext", "Get next: atomically claim the queue's highest-priority available "

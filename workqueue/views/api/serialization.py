@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from workqueue.domain.rules import priority_parts
 from workqueue.domain.status import allowed_targets
 from workqueue.models import Activity, Queue, User, WorkItem
 from workqueue.queries import item_timeline
+from workqueue.screens import priority_text
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -43,8 +43,7 @@ def work_item_json(item: WorkItem, today: date) -> dict:
         "priority": {
             "score": float(item.priority_score),
             "override": item.priority_override,
-            "parts": priority_parts(item.amount, item.deadline_on, item.deadline_kind,
-                                    item.created_at.date(), today),
+            "parts": priority_text(item, today),
         },
         "assignee": _person(item.assignee),
         "claimed_at": _iso(item.claimed_at),
