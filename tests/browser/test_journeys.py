@@ -212,6 +212,9 @@ def test_specialist_appeals_a_denial_with_a_generated_letter(page, live_server, 
                             "from Dr. Example dated 2026-09-28.", 1))
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
+    # A last edit, not saved: Finalize freezes what is on the screen.
+    draft = page.get_by_label("Letter", exact=True)
+    draft.fill(draft.input_value() + "\nSigned after a last read-through.")
 
     page.get_by_role("button", name="Finalize to PDF").click()
     expect(page.get_by_role("status").filter(has_text="Letter finalized")).to_be_visible()
@@ -224,6 +227,7 @@ def test_specialist_appeals_a_denial_with_a_generated_letter(page, live_server, 
     assert claim_number in pdf_text
     assert reason in pdf_text
     assert "Treatment was urgent" in pdf_text  # the edit made it into the PDF
+    assert "Signed after a last read-through." in pdf_text  # and so did the unsaved one
 
     page.get_by_role("button", name="Mark appeal submitted").click()
     expect(page.get_by_role("status").filter(has_text="Appeal marked as submitted")) \

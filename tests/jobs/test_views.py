@@ -1,8 +1,10 @@
 """Letters, notifications and the operations page through the browser-facing views."""
 
+import io
 import re
 import socket
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.conftest import AuthActions
@@ -77,7 +79,8 @@ def test_specialist_edits_finalizes_downloads_and_submits(jobs_app):
     page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     assert client.post(f"/letters/{letter_id}/finalize", data={
-        "csrf_token": token, "version": version}).status_code == 303
+        "csrf_token": token, "version": version,
+        "body": "Dear reviewer,\n\nPlease pay."}).status_code == 303
     pdf = client.get(f"/letters/{letter_id}/pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert client.post(f"/letters/{letter_id}/submitted",
@@ -91,6 +94,32 @@ def test_specialist_edits_finalizes_downloads_and_submits(jobs_app):
         from workqueue.models import WorkItem
 
         assert session.get(WorkItem, case.item_id).status == "appeal_submitted"
+
+
+def test_finalize_freezes_the_text_on_the_screen_not_the_last_saved_draft(jobs_app):
+    case = make_denial_case(jobs_app)
+    client, auth = _login(jobs_app, case.specialist)
+    token = auth.csrf("/notifications")
+    letter_id = _letter_id(client.post(f"/letters/for-item/{case.item_id}",
+                                       data={"csrf_token": token}))
+    drain(jobs_app, "letters")
+    page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
+    assert re.search(r'<button type="submit" class="btn btn-success" formaction="'
+                     rf'/letters/{letter_id}/finalize">Finalize to PDF</button>', page)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    with scope(jobs_app) as session:
+        draft = session.get(Letter, letter_id).draft
+    edited = draft + "\nTyped just before finalizing, never saved: see the nurse's note.\n"
+    done = client.post(f"/letters/{letter_id}/finalize", data={
+        "csrf_token": token, "version": version, "body": edited})
+    assert done.status_code == 303
+    pdf = client.get(f"/letters/{letter_id}/pdf").data
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Typed just before finalizing, never saved" in re.sub(r"\s+", " ", text)
+    with scope(jobs_app) as session:
+        letter = session.get(Letter, letter_id)
+        assert letter.status == "final"
+        assert [v.source for v in letter.versions] == ["generated", "edited"]
 
 
 def test_notifications_list_badge_and_mark_read(jobs_app):

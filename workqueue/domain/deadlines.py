@@ -24,7 +24,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from workqueue.domain.rules import Deadline
-from workqueue.domain.status import WorkItemKind, WorkItemStatus, allowed_targets
+from workqueue.domain.status import (
+    APPEAL_NOT_SENT,
+    WorkItemKind,
+    WorkItemStatus,
+    allowed_targets,
+)
 
 K = WorkItemKind
 S = WorkItemStatus
@@ -35,7 +40,7 @@ DEADLINE_BINDS: dict[WorkItemKind, frozenset[WorkItemStatus]] = {
     K.PRIOR_AUTH: frozenset({S.NEW, S.GATHERING_INFO, S.SUBMITTED, S.PENDING_PAYER, S.DENIED,
                              S.PEER_TO_PEER, S.APPEAL}),
     K.ELIGIBILITY: frozenset({S.NEW, S.VERIFYING, S.NEEDS_INFO}),
-    K.DENIAL: frozenset({S.NEW, S.TRIAGED, S.APPEAL_DRAFTING, S.UPHELD}),
+    K.DENIAL: APPEAL_NOT_SENT,
     K.AR_FOLLOWUP: frozenset({S.NEW, S.IN_PROGRESS}),
 }
 

@@ -111,6 +111,11 @@ TRANSITIONS: dict[WorkItemKind, dict[WorkItemStatus, frozenset[WorkItemStatus]]]
     },
 }
 
+# Denial statuses in which the appeal has not gone out yet: a letter may be requested (the
+# item moves to drafting) and the appeal deadline still binds.
+APPEAL_NOT_SENT: frozenset[WorkItemStatus] = frozenset(
+    {S.NEW, S.TRIAGED, S.APPEAL_DRAFTING, S.UPHELD})
+
 # Statuses in which the team waits on someone outside it: the SLA clock does not run.
 WAITING_STATUSES: dict[WorkItemKind, frozenset[WorkItemStatus]] = {
     K.PRIOR_AUTH: frozenset({S.SUBMITTED, S.PENDING_PAYER, S.PEER_TO_PEER, S.APPEAL}),

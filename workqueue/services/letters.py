@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workqueue.domain.errors import Conflict, NotFound, StaleVersion, ValidationFailed
-from workqueue.domain.status import WorkItemKind, WorkItemStatus
+from workqueue.domain.status import APPEAL_NOT_SENT, WorkItemKind, WorkItemStatus
 from workqueue.models import (
     Authorization,
     Claim,
@@ -40,9 +40,6 @@ from workqueue.services.reason_codes import describe_codes
 from workqueue.services.work_items import get_work_item, require_can_work, transition_work_item
 
 L = LetterStatus
-# Denial statuses from which asking for a letter means "we appeal"; the item moves to drafting.
-_APPEALABLE = (WorkItemStatus.NEW, WorkItemStatus.TRIAGED, WorkItemStatus.APPEAL_DRAFTING,
-               WorkItemStatus.UPHELD)
 CATEGORY_LABELS = {
     "authorization": "Authorization",
     "eligibility": "Eligibility / coverage",
@@ -223,27 +220,22 @@ def request_letter(session: Session, item_id: int, actor: Actor, now: datetime, 
     versions are kept).
 
     :raise NotFound: no such item.
-    :raise Conflict: not a denial with a denial record, a final letter already exists for this
-        level, or the appeal was already submitted.
+    :raise Conflict: :func:`letter_refusal` says why (not a denial with a denial record, a
+        final letter already exists for this level, the appeal was already submitted, or its
+        deadline was missed and awaits a decision).
     """
     from workqueue.jobs import defer
     from workqueue.jobs.letters import generate_letter
 
     item = get_work_item(session, item_id, for_update=True)
     require_can_work(actor, item)
-    if item.kind != WorkItemKind.DENIAL or item.denial is None:
-        raise Conflict("Appeal letters are written for denial items with a denial on file.")
-    level = item.denial.appeal_level
-    letter = session.scalar(select(Letter).where(Letter.work_item_id == item.id,
-                                                 Letter.appeal_level == level))
-    if letter is not None and letter.status == L.FINAL:
-        raise Conflict(f"A final letter for appeal level {level} already exists "
-                       f"(letter {letter.id}); it cannot be generated again.")
+    letter = current_letter(session, item)
+    refusal = letter_refusal(item, letter)
+    if refusal:
+        raise Conflict(refusal)
     if letter is not None and letter.status in (L.REQUESTED, L.GENERATING):
         return letter
-    if item.status not in _APPEALABLE:
-        raise Conflict(f"This denial is {item.status.value}; a letter can be requested before "
-                       "the appeal is submitted.")
+    level = item.denial.appeal_level
     _move_to_drafting(session, item, actor, now)
     if letter is None:
         letter = Letter(work_item_id=item.id, denial_id=item.denial_id, appeal_level=level)
@@ -259,6 +251,39 @@ def request_letter(session: Session, item_id: int, actor: Actor, now: datetime, 
     audit.record(session, actor, "create", "letter", letter.id, now=now,
                  patient_id=item.patient_id, context=f"request level {level}")
     return letter
+
+
+def current_letter(session: Session, item: WorkItem) -> Letter | None:
+    """The item's letter at its denial's current appeal level, if one was asked for."""
+    if item.denial is None:
+        return None
+    return session.scalar(select(Letter).where(Letter.work_item_id == item.id,
+                                               Letter.appeal_level == item.denial.appeal_level))
+
+
+def letter_refusal(item: WorkItem, letter: Letter | None) -> str | None:
+    """Why an appeal letter cannot be requested for ``item`` now, or None when it can.
+
+    ``letter`` is :func:`current_letter`. A letter may be asked for on a denial (with its
+    denial record) whose appeal has not gone out, whose deadline is not missed (that needs a
+    decision first) and that has no final letter at this level; asking again while one is being
+    written just returns it. The work-item page offers the button only when this says None.
+    """
+    if item.kind != WorkItemKind.DENIAL or item.denial is None:
+        return "Appeal letters are written for denial items with a denial on file."
+    if letter is not None and letter.status == L.FINAL:
+        return (f"A final letter for appeal level {letter.appeal_level} already exists (letter "
+                f"{letter.id}); it cannot be written again. Open it to download the PDF.")
+    if letter is not None and letter.status in (L.REQUESTED, L.GENERATING):
+        return None
+    if item.status not in APPEAL_NOT_SENT:
+        status = item.status.value.replace("_", " ")
+        return (f"No letter can be requested now: this denial is at “{status}”, and letters "
+                "are written before the appeal is submitted.")
+    if item.is_deadline_missed:
+        return ("The appeal deadline has passed. Decide on the item first: a late appeal with "
+                "good cause, a write-off, or close.")
+    return None
 
 
 def _move_to_drafting(session: Session, item: WorkItem, actor: Actor, now: datetime) -> None:
@@ -594,11 +619,16 @@ def _check_version(letter: Letter, expected_version: int | None) -> None:
 
 
 def finalize_letter(session: Session, letter_id: int, actor: Actor, now: datetime, *,
-                    signer: str | None = None, expected_version: int | None = None) -> Letter:
+                    body: str | None = None, signer: str | None = None,
+                    expected_version: int | None = None) -> Letter:
     """Freeze the draft into a PDF (stored with its SHA-256). Idempotent for a final letter.
+
+    ``body`` is the text on the person's screen: when it differs from the saved draft it is
+    saved as a new version first, so what is finalized is what they were looking at.
 
     :raise Conflict: there is no generated draft yet.
     :raise StaleVersion: the draft changed since the page was loaded.
+    :raise ValidationFailed: ``body`` is empty or too long.
     """
     letter = get_letter(session, letter_id, for_update=True)
     if letter.status == L.FINAL:
@@ -606,6 +636,8 @@ def finalize_letter(session: Session, letter_id: int, actor: Actor, now: datetim
     item = _item(session, letter)
     require_can_work(actor, item)
     _check_version(letter, expected_version)
+    if body is not None:
+        save_draft(session, letter_id, body, actor, now, expected_version=None)
     if letter.status != L.GENERATED or not letter.draft:
         raise Conflict(f"Letter {letter.id} is {letter.status.value}; finalize it once the draft "
                        "is generated.")
@@ -662,21 +694,38 @@ def _font_path(name: str) -> str:
 
 def _print_wrapped(pdf, text: str, width: float, height: float) -> None:
     """Greedy word wrap measuring each word once: fpdf2's multi_cell re-measures the line per
-    character, which made a one-page letter cost ~0.15 s."""
+    character, which made a one-page letter cost ~0.15 s. A word wider than the line (a long
+    URL or reference) is cut into pieces that fit, so nothing runs off the page."""
     space = pdf.get_string_width(" ")
     indent = len(text) - len(text.lstrip(" "))
+    hanging = ("  ", space * 2) if text.startswith("- ") else ("", 0.0)
     line, line_width = " " * indent, space * indent
-    for word in text.split():
+    for word in _fitting_pieces(pdf, text.split(), width - space * max(indent, 2)):
         word_width = pdf.get_string_width(word)
         if line.strip() and line_width + space + word_width > width:
             pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
-            line, line_width = "  " if text.startswith("- ") else "", space * 2 if \
-                text.startswith("- ") else 0.0
+            line, line_width = hanging
         if line.strip():
             line, line_width = f"{line} {word}", line_width + space + word_width
         else:
             line, line_width = line + word, line_width + word_width
     pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
+
+
+def _fitting_pieces(pdf, words: list[str], width: float):
+    """The words, each one wider than ``width`` cut into the longest pieces that fit."""
+    for word in words:
+        while pdf.get_string_width(word) > width:
+            low, high = 1, len(word) - 1  # the longest prefix that fits (at least a character)
+            while low < high:
+                middle = (low + high + 1) // 2
+                if pdf.get_string_width(word[:middle]) <= width:
+                    low = middle
+                else:
+                    high = middle - 1
+            yield word[:low]
+            word = word[low:]
+        yield word
 
 
 @cache

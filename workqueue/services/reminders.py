@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workqueue.domain.roles import Role
-from workqueue.domain.status import WorkItemKind, WorkItemStatus
+from workqueue.domain.status import APPEAL_NOT_SENT, WorkItemKind, WorkItemStatus
 from workqueue.models import (
     Activity,
     ActivityKind,
@@ -46,8 +46,6 @@ DEFAULT_LEAD_DAYS: dict[ReminderReason, int] = {
     R.OVERDUE: 1,  # days past the due date before supervisors are told
 }
 DEFAULT_UNITS_WARN_PCT = 80
-# The statuses in which a deadline still needs the team's action.
-_APPEAL_OPEN = (S.NEW, S.TRIAGED, S.APPEAL_DRAFTING, S.UPHELD)
 _CLEARED = (S.ACTIVE, S.APPROVED)  # eligibility verified / auth approved
 _LOCK_KEY = 4_711_004  # pg advisory lock id of the sweep
 
@@ -163,7 +161,7 @@ def _deadline_rows(session: Session, today: date, deadline_kind: str, reason: Re
 
 def _appeal_deadlines(session, today, days, limit) -> list[Candidate]:
     rows = _deadline_rows(session, today, "appeal", R.APPEAL_DEADLINE, days, limit,
-                          WorkItem.status.in_(_APPEAL_OPEN))
+                          WorkItem.status.in_(sorted(APPEAL_NOT_SENT)))
     return [Candidate(i, R.APPEAL_DEADLINE, d) for i, d, _ in rows]
 
 

@@ -7,19 +7,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
-from workqueue.domain.errors import StaleVersion, ValidationFailed
+from workqueue.domain.errors import Conflict, StaleVersion, ValidationFailed
 from workqueue.domain.roles import Permission
 from workqueue.forms import EmptyForm
 from workqueue.forms.letters import (
     DraftForm,
     LetterRequestForm,
     LetterTemplateForm,
-    VersionedForm,
     payer_choices,
 )
 from workqueue.models import LetterStatus, LetterTemplate, Payer
 from workqueue.security import current_actor, requires
 from workqueue.services import letters
+from workqueue.services.work_items import get_work_item
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 _WORKING = (LetterStatus.REQUESTED, LetterStatus.GENERATING)
@@ -32,9 +32,14 @@ def create(item_id: int):
     if not form.validate_on_submit():
         abort(400)
     db = get_session()
-    letter = letters.request_letter(db, item_id, current_actor(), utcnow(),
-                                    finalize=form.finalize.data)
-    commit(db)
+    try:
+        letter = letters.request_letter(db, item_id, current_actor(), utcnow(),
+                                        finalize=form.finalize.data)
+        commit(db)
+    except Conflict as error:  # said on the item's page, not on an error page
+        rollback(db)
+        flash(error.message, "error")
+        return redirect(url_for("work_items.show", item_id=item_id), 303)
     flash("Letter requested; it is being written in the background.", "success")
     return redirect(url_for(".show", letter_id=letter.id), 303)
 
@@ -48,9 +53,7 @@ def show(letter_id: int, draft_form: DraftForm | None = None, status: int = 200)
     draft_form = draft_form or DraftForm(formdata=None, body=letter.draft)
     draft_form.version.data = str(letter.version)
     return render_template("letters/show.html", letter=letter, job=_job(letter.id),
-                           draft_form=draft_form, action_form=VersionedForm(
-                               formdata=None, version=str(letter.version)),
-                           working=letter.status in _WORKING), status
+                           draft_form=draft_form, working=letter.status in _WORKING), status
 
 
 @bp.get("/<int:letter_id>/progress")
@@ -78,12 +81,13 @@ def save(letter_id: int):
 @bp.post("/<int:letter_id>/finalize")
 @requires(Permission.WORK_ITEMS)
 def finalize(letter_id: int):
-    form = VersionedForm()
+    """Save what is in the editor (if it changed) and freeze it to PDF, in one action."""
+    form = DraftForm()
     if not form.validate_on_submit():
-        abort(400)
+        return show(letter_id, draft_form=form, status=422)
     return _act(letter_id, lambda db: letters.finalize_letter(
-        db, letter_id, current_actor(), utcnow(), expected_version=int(form.version.data)),
-        "Letter finalized; the PDF is ready.")
+        db, letter_id, current_actor(), utcnow(), body=form.body.data,
+        expected_version=int(form.version.data)), "Letter finalized; the PDF is ready.", form)
 
 
 @bp.post("/<int:letter_id>/retry")
@@ -118,6 +122,10 @@ def _act(letter_id: int, action, message: str, draft_form: DraftForm | None = No
         rollback(db)
         flash(error.message, "error")
         return show(letter_id, draft_form=draft_form, status=422)
+    except Conflict as error:
+        rollback(db)
+        flash(error.message, "error")
+        return show(letter_id, draft_form=draft_form, status=409)
     flash(message, "success")
     return redirect(url_for(".show", letter_id=letter_id), 303)
 
@@ -137,9 +145,11 @@ def download(letter_id: int):
 def panel(item_id: int):
     """The letters of one item (status, progress, retry), for the work-item page to load."""
     db = get_session()
+    item = get_work_item(db, item_id)
     rows = letters.letters_for_item(db, item_id)
     return render_template("letters/_panel.html", item_id=item_id, letters=rows,
                            jobs=letters.letter_jobs(db, [r.id for r in rows]),
+                           refusal=letters.letter_refusal(item, letters.current_letter(db, item)),
                            request_form=LetterRequestForm(formdata=None), form=EmptyForm())
 
 
