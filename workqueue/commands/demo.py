@@ -1,6 +1,8 @@
-"""`workqueue seed-demo`: load the synthetic demo data set (and bulk items for benchmarks)."""
+"""`workqueue seed-demo` (the synthetic demo data set, and bulk items for benchmarks) and
+`workqueue demo` (load it if needed, then serve it)."""
 
 import time
+from pathlib import Path
 
 import click
 
@@ -74,10 +76,26 @@ def _print_logins(logins, password: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context
 def demo_command(ctx: click.Context, host: str, port: int) -> None:
-    """Build the schema, load the demo data if the database is empty, and serve the product."""
-    from workqueue.commands.db import upgrade
-    from workqueue.commands.serve import serve_command
+    """Build the schema, load the demo data if the database is empty, and serve the product.
 
+    One demo per data directory (WORKQUEUE_VAR_DIR) and a free port are checked first, before
+    anything is built or started (see ``commands/serve.py``).
+    """
+    from workqueue.commands.db import upgrade
+    from workqueue.commands.serve import check_port_free, hold_data_directory, run_server
+    from workqueue.config import VAR_DIR
+
+    with hold_data_directory(Path(VAR_DIR), "demo", port):
+        check_port_free(host, port, "demo")
+        try:
+            _prepare_demo(ctx, upgrade)
+        except KeyboardInterrupt:  # Ctrl-C while loading: nothing half-loaded is kept
+            click.echo("Stopped before the demo started.")
+            return
+        run_server(host, port, workers=0, no_jobs=False)
+
+
+def _prepare_demo(ctx: click.Context, upgrade) -> None:
     ctx.invoke(upgrade)
     app = create_app()
     started = time.perf_counter()
@@ -92,7 +110,6 @@ def demo_command(ctx: click.Context, host: str, port: int) -> None:
         _print_report(report, started)
     else:
         _print_logins([(u.username, u.role, u.display_name) for u in USERS], DEMO_PASSWORD)
-    ctx.invoke(serve_command, host=host, port=port, workers=0, no_jobs=False)
 
 
 commands = [seed_demo_command, demo_command]
