@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import AuthActions, app_config
 from tests.factories import NOW
-from workqueue import create_app
+from workqueue import clock, create_app
+from workqueue.domain.deadlines import is_deadline_missed
 from workqueue.domain.identifiers import (
     is_valid_cpt,
     is_valid_hcpcs,
@@ -29,6 +30,7 @@ from workqueue.domain.roles import Role
 from workqueue.models import (
     Activity,
     Administration,
+    AuditEvent,
     Authorization,
     Claim,
     ClaimLine,
@@ -43,6 +45,8 @@ from workqueue.models import (
     User,
     WorkItem,
 )
+from workqueue.models.base import Base, UTCDateTime
+from workqueue.services.audit_seals import SEAL_LAG, seal_pending
 from workqueue.services.coding import visit_payer
 
 TODAY = NOW.date()
@@ -101,6 +105,41 @@ def test_every_open_item_has_a_due_date_and_denials_an_appeal_deadline(db):
     assert _count(db, WorkItem, open_, WorkItem.kind == "denial",
                   WorkItem.deadline_on.is_(None)) == 0
     assert _count(db, WorkItem, open_, WorkItem.priority_score == 0) == 0
+
+
+def test_nothing_in_the_demo_is_dated_after_the_moment_it_is_read(db):
+    """Items, timelines and audit events are all in the past of the product clock (the seed
+    once put "today's" items at working hours still to come, seven hours ahead)."""
+    now = clock.utcnow()
+    later, checked = {}, []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, UTCDateTime):
+                checked.append(column)
+                count = db.scalar(select(func.count()).select_from(table).where(column > now))
+                if count:
+                    later[f"{table.name}.{column.name}"] = count
+    assert later == {}
+    assert len(checked) >= 30  # every timestamp column was looked at
+
+
+def test_the_audit_seal_covers_every_demo_event_once_they_settle(db):
+    last_id = db.scalar(select(func.max(AuditEvent.id)))
+    result = seal_pending(db, clock.utcnow() + SEAL_LAG + timedelta(seconds=1),
+                          serialize=False)
+    assert result.last_id == last_id
+    assert result.events == _count(db, AuditEvent)
+
+
+def test_demo_items_past_their_deadline_wait_in_the_missed_view(db):
+    missed = _count(db, WorkItem, WorkItem.is_open, WorkItem.is_deadline_missed)
+    assert missed >= 10
+    assert _count(db, WorkItem, WorkItem.is_open, WorkItem.is_deadline_missed,
+                  WorkItem.assignee_id.is_not(None), WorkItem.claimed_at > NOW -
+                  timedelta(hours=1)) == 0  # today's Get next claims skipped them
+    top = db.scalars(select(WorkItem).where(WorkItem.is_open).order_by(
+        WorkItem.priority_score.desc()).limit(50)).all()
+    assert not any(is_deadline_missed(i.kind, i.status, i.deadline_on, TODAY) for i in top)
 
 
 def test_timelines_have_notes_calls_and_status_changes(db):

@@ -96,10 +96,15 @@ CALL_OUTCOMES = (
 )
 
 
-def _at(moment: datetime, rng: random.Random) -> datetime:
-    """A working-hours time on the same day (14:00-22:00 UTC is 9-5 Eastern)."""
-    return datetime.combine(moment.date(), time(14 + rng.randint(0, 7), rng.randint(0, 59)),
-                            UTC)
+def _at(moment: datetime, rng: random.Random, latest: datetime | None = None) -> datetime:
+    """A working-hours time on the same day (14:00-22:00 UTC is 9-5 Eastern), never after
+    ``latest``: on the seed's own day those hours may not have come yet, and nothing in the
+    demo (an item, its timeline, its audit events) may be dated after the moment it is seeded.
+    """
+    at = datetime.combine(moment.date(), time(14 + rng.randint(0, 7), rng.randint(0, 59)), UTC)
+    if latest is not None and at > latest:
+        at = latest - timedelta(minutes=rng.randint(0, 59))
+    return at
 
 
 class _Worker:
@@ -126,7 +131,7 @@ def seed_work(session: Session, rng: random.Random, now: datetime, clinical: Cli
             opened[WorkItemKind.PRIOR_AUTH] += 1
         for visit in course.upcoming_visits:
             created = _at(datetime.combine(visit.scheduled_date, time(12), UTC)
-                          - timedelta(days=rng.randint(4, 10)), rng)
+                          - timedelta(days=rng.randint(4, 10)), rng, now - timedelta(hours=2))
             new = NewWorkItem(
                 kind=WorkItemKind.ELIGIBILITY,
                 title=f"Verify {course.demo_payer.plan_name} before {course.therapy.hcpcs}",
@@ -139,7 +144,7 @@ def seed_work(session: Session, rng: random.Random, now: datetime, clinical: Cli
             opened[WorkItemKind.ELIGIBILITY] += 1
     for course, claim, denial in clinical.denials:
         created = _at(datetime.combine(denial.denied_on, time(12), UTC)
-                      + timedelta(days=rng.randint(1, 3)), rng)
+                      + timedelta(days=rng.randint(1, 3)), rng, now - timedelta(hours=3))
         new = NewWorkItem(
             kind=WorkItemKind.DENIAL,
             title=f"CARC {denial.carc_codes} on {claim.claim_number} ({course.therapy.hcpcs})",
@@ -189,7 +194,7 @@ def _prior_auth_items(course: Course, rng: random.Random, now: datetime):
         yield NewWorkItem(kind=WorkItemKind.PRIOR_AUTH,
                           title=f"Initial auth {therapy.hcpcs} {therapy.name}",
                           service_date=next_visit or today + timedelta(days=14),
-                          **base), _at(min(created, now - timedelta(days=2)), rng)
+                          **base), _at(created, rng, now - timedelta(days=2))
         return
     lead = course.payer.auth_lead_days
     if auth.end_date is not None and auth.end_date <= today + timedelta(days=lead + 30):
@@ -198,14 +203,15 @@ def _prior_auth_items(course: Course, rng: random.Random, now: datetime):
         yield NewWorkItem(kind=WorkItemKind.PRIOR_AUTH,
                           title=f"Re-authorization {therapy.hcpcs} before auth ends",
                           auth_end=auth.end_date, **base), _at(
-                              min(created, now - timedelta(hours=5)), rng)
+                              created, rng, now - timedelta(hours=5))
     elif auth.units_remaining is not None and (
             auth.units_remaining < course.units_per_dose * 2):
         created = now - timedelta(days=rng.randint(1, 12))
         yield NewWorkItem(kind=WorkItemKind.PRIOR_AUTH,
                           title=f"Auth units nearly used: {auth.units_remaining} of "
                                 f"{auth.authorized_units} left ({therapy.hcpcs})",
-                          service_date=next_visit, **base), _at(created, rng)
+                          service_date=next_visit, **base), _at(
+                              created, rng, now - timedelta(hours=1))
 
 
 def _open_and_walk(session, rng, now, new: NewWorkItem, created: datetime, system: Actor,

@@ -4,6 +4,7 @@ queues, and the audit log viewer."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from workqueue import reports
+from workqueue.audit_log import audit_lines
 from workqueue.clock import utcnow
 from workqueue.db import commit, get_session, rollback
 from workqueue.domain.errors import DomainError, NotFound
@@ -326,10 +327,11 @@ def audit_log():
     audit.record(db, current_actor(), "view", "audit_log", None, now=utcnow(),
                  patient_id=wanted.patient_id, context=request.query_string.decode()[:200])
     seals = audit_seals.seal_status(db)
+    lines = audit_lines(db, page.events)
     commit(db)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, page=page, args=args, seals=seals,
-                           button=EmptyForm()), (422 if form.errors else 200)
+    return render_template("admin/audit.html", form=form, page=page, lines=lines, args=args,
+                           seals=seals, button=EmptyForm()), (422 if form.errors else 200)
 
 
 @bp.route("/audit/verify", methods=["POST"])
