@@ -16,6 +16,7 @@ from tests.browser.conftest import sign_in, sign_out
 from tests.jobs.conftest import drain
 from workqueue.clock import utcnow
 from workqueue.demo.seed import seed_demo
+from workqueue.domain.status import APPEAL_NOT_SENT
 from workqueue.models import Claim, InfusionVisit, Payer, Queue, WorkItem
 from workqueue.services.audit_seals import SEAL_LAG, seal_pending
 from workqueue.services.reminders import sweep_reminders
@@ -24,7 +25,6 @@ from workqueue.x12.synthetic import SyntheticClaim, build_277, build_835
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-_APPEALABLE = ("new", "triaged", "appeal_drafting", "upheld")
 
 
 @pytest.fixture
@@ -66,8 +66,9 @@ def _demo(live_server) -> dict:
             "queue": db.scalar(select(Queue.slug).where(Queue.kinds.is_not(None))
                                .order_by(Queue.id)),
             "denial": db.scalar(select(WorkItem.id).where(
-                WorkItem.kind == "denial", WorkItem.status.in_(_APPEALABLE),
-                WorkItem.denial_id.is_not(None), WorkItem.claim_id.is_not(None))
+                WorkItem.kind == "denial", WorkItem.status.in_(sorted(APPEAL_NOT_SENT)),
+                ~WorkItem.is_deadline_missed, WorkItem.denial_id.is_not(None),
+                WorkItem.claim_id.is_not(None))
                 .order_by(WorkItem.amount.desc())),
             "auth": db.scalar(select(WorkItem.id).where(
                 WorkItem.kind == "prior_auth", WorkItem.is_open,

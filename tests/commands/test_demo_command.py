@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.test_serve import _free_port, _read_until
+from tests.jobs.test_serve import _free_port, _read_until, running
 from tests.jobs.test_worker_crash import _descendants
 
 pytestmark = pytest.mark.slow
@@ -68,18 +68,6 @@ def _stop_and_time(proc: subprocess.Popen, signum: int, *, group: bool) -> float
     return time.monotonic() - started
 
 
-def _alive(pids: list[int]) -> list[int]:
-    running = []
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state != "Z":
-            running.append(pid)
-    return running
-
-
 def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -124,9 +112,9 @@ def test_one_instance_per_data_directory_and_ctrl_c_stops_everything(tmp_path):
     assert "Traceback" not in err and "Traceback" not in out
     assert "workqueue stopped." in out
     deadline = time.monotonic() + 3
-    while (_alive(children) or _redis_server_pids(redis_socket)) and time.monotonic() < deadline:
+    while (running(children) or _redis_server_pids(redis_socket)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _alive(children) == [] and _redis_server_pids(redis_socket) == []
+    assert running(children) == [] and _redis_server_pids(redis_socket) == []
     # The lock went with the process: the directory can be served again.
     again = _start(["serve", "--port", str(port), "--no-jobs"], tmp_path)
     try:
@@ -155,4 +143,4 @@ def test_sigterm_stops_the_demo_within_five_seconds(tmp_path):
     out, err = demo.communicate(timeout=10)
     assert seconds < 5, f"stopped after {seconds:.1f} s"
     assert demo.returncode == 0 and "Traceback" not in err
-    assert _alive(children) == [] and _redis_server_pids(redis_socket) == []
+    assert running(children) == [] and _redis_server_pids(redis_socket) == []

@@ -90,18 +90,20 @@ def test_serve_runs_web_worker_and_scheduler_on_embedded_redis(committed_app, da
             conn.close()
     assert proc.returncode == 0
 
-    def alive() -> list[int]:
-        running = []
-        for pid in children:
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state != "Z":
-                running.append(pid)
-        return running
-
     deadline = time.monotonic() + 20  # grandchildren (work-horse, RQ scheduler) exit last
-    while alive() and time.monotonic() < deadline:
+    while running(children) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert alive() == []
+    assert running(children) == []
+
+
+def running(pids: list[int]) -> list[int]:
+    """The processes of ``pids`` still running (a zombie has finished)."""
+    alive = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive

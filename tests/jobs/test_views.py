@@ -56,12 +56,18 @@ def test_letter_request_succeeds_while_redis_is_down_and_is_produced_when_it_is_
         assert session.get(Letter, letter_id).status == "generated"
 
 
-def test_specialist_edits_finalizes_downloads_and_submits(jobs_app):
-    case = make_denial_case(jobs_app)
+def _request_letter(jobs_app, case):
+    """The specialist signs in and asks for the item's letter: (client, csrf token, letter id)."""
     client, auth = _login(jobs_app, case.specialist)
     token = auth.csrf("/notifications")
     letter_id = _letter_id(client.post(f"/letters/for-item/{case.item_id}",
                                        data={"csrf_token": token}))
+    return client, token, letter_id
+
+
+def test_specialist_edits_finalizes_downloads_and_submits(jobs_app):
+    case = make_denial_case(jobs_app)
+    client, token, letter_id = _request_letter(jobs_app, case)
     progress = client.get(f"/letters/{letter_id}/progress")
     assert 'hx-trigger="every 1s"' in progress.get_data(as_text=True)
     drain(jobs_app, "letters")
@@ -98,10 +104,7 @@ def test_specialist_edits_finalizes_downloads_and_submits(jobs_app):
 
 def test_finalize_freezes_the_text_on_the_screen_not_the_last_saved_draft(jobs_app):
     case = make_denial_case(jobs_app)
-    client, auth = _login(jobs_app, case.specialist)
-    token = auth.csrf("/notifications")
-    letter_id = _letter_id(client.post(f"/letters/for-item/{case.item_id}",
-                                       data={"csrf_token": token}))
+    client, token, letter_id = _request_letter(jobs_app, case)
     drain(jobs_app, "letters")
     page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
     assert re.search(r'<button type="submit" class="btn btn-success" formaction="'
