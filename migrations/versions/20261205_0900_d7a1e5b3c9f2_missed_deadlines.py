@@ -6,7 +6,7 @@ and two new partial indexes serve the "Deadline missed" view and the sweep that 
 Existing rows start unmarked; the sweep (every five minutes) marks and rescores them.
 
 Revision ID: d7a1e5b3c9f2
-Revises: 9a7e5c3b1d20
+Revises: d7e1a9c3b5f2
 Create Date: 2026-12-05 09:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7a1e5b3c9f2"
-down_revision = "9a7e5c3b1d20"
+down_revision = "d7e1a9c3b5f2"
 branch_labels = None
 depends_on = None
 
