@@ -6,7 +6,7 @@ and two new partial indexes serve the "Deadline missed" view and the sweep that 
 Existing rows start unmarked; the sweep (every five minutes) marks and rescores them.
 
 Revision ID: d7a1e5b3c9f2
-Revises: d7e1a9c3b5f2
+Revises: e8f9a0b1c2d3
 Create Date: 2026-12-05 09:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7a1e5b3c9f2"
-down_revision = "d7e1a9c3b5f2"
+down_revision = "e8f9a0b1c2d3"
 branch_labels = None
 depends_on = None
 
